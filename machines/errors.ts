@@ -116,3 +116,17 @@ export const taskMessages = {
   noTargetFile: 'Target specification file not found for task',
   noInferenceData: 'Inference returned no data',
 } as const;
+
+/**
+ * An error raised by a plugin hook, as the job reports it: `errorType` is the hook error's type name and `message`
+ * its first line with secrets already removed (the original error is never shown to users).
+ */
+export class PluginHookError extends Error {
+  override name = 'PluginHookError';
+  readonly errorType: string;
+
+  constructor(errorType: string, message: string) {
+    super(message);
+    this.errorType = errorType;
+  }
+}

@@ -4,7 +4,7 @@
  *
  * The machine holds no I/O: its two actor slots are filled by `src/actors` with `machine.provide({ actors })`.
  */
-import { assign, emit, fromPromise, setup } from 'xstate';
+import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
 import { errorTypeName, PreProcessorError } from './errors.js';
 import { buildDeploymentParams, type DeploymentParams } from './resources.js';
 import { classifyServeApp, type ServeAppClassification } from './serveStatus.js';
@@ -180,12 +180,16 @@ export const preProcessorMachine = setup({
               params: ({ context }) => resourcesError(context.requiredResources)!,
             },
           },
-          entry: emit(({ context }) => ({
-            type: 'preProcessor.dispatching' as const,
-            pluginCode: context.pluginCode,
-            agent: context.agent,
-            params: safeParams(context.requiredResources),
-          })),
+          // Entry runs before the `always` check above: announce only a dispatch that will really be made.
+          entry: enqueueActions(({ context, enqueue }) => {
+            if (resourcesError(context.requiredResources) !== null) return;
+            enqueue.emit({
+              type: 'preProcessor.dispatching' as const,
+              pluginCode: context.pluginCode,
+              agent: context.agent,
+              params: safeParams(context.requiredResources),
+            });
+          }),
           invoke: {
             src: 'dispatchDeployment',
             input: ({ context }) => ({

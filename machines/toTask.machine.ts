@@ -1,0 +1,588 @@
+/**
+ * The to_task job (SPEC §5): validate → load the project and its data collection → prepare (file: the target
+ * specification exists; inference: load the plugin release, then run the pre-processor machine once) → discover tasks
+ * page by page → annotate them with bounded concurrency, one `annotateTask` child each → finish with the result.
+ *
+ * A `cancel` event stops taking new tasks: in-flight tasks finish (or, with `abort: true`, are stopped, which aborts
+ * their calls through their `AbortSignal`) and the job ends `STOPPED`. Holds no I/O: `src/actors` fills the slots.
+ */
+import { assign, emit, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import {
+  type AnnotateTaskOutput,
+  type AnnotationPlan,
+  annotateTaskMachine,
+  describeCallError,
+} from './annotateTask.machine.js';
+import { jobMessages, ToTaskError } from './errors.js';
+import { parseToTaskParams, type ToTaskParams } from './params.js';
+import {
+  type PreProcessorEmitted,
+  type PreProcessorOutput,
+  preProcessorMachine,
+} from './preProcessor.machine.js';
+import {
+  buildResult,
+  type ProgressFigures,
+  progressFigures,
+  type TaskFailure,
+  type ToTaskResult,
+} from './result.js';
+
+export const defaultConcurrency = 8;
+export const defaultPageSize = 100;
+
+/** Input of the to_task machine: raw parameters (validated by the machine) and how to run. */
+export interface ToTaskInput {
+  params: unknown;
+  /** Tasks annotated at once. Default 8. */
+  concurrency?: number;
+  /** Tasks asked for per page of `sdk/tasks/`. Default 100. */
+  pageSize?: number;
+  /** Pre-processor poll interval, seconds (default 10). */
+  pollIntervalSeconds?: number;
+  /** Pre-processor timeout from dispatch, seconds (default 180). */
+  timeoutSeconds?: number;
+  /** Clock read for elapsed time and throughput; pass `SimulatedClock#now` in tests. */
+  now?: () => number;
+}
+
+/** Events a host sends to the job. */
+export type ToTaskEvent =
+  /** Stop taking new tasks; `abort: true` also stops the tasks in flight (their calls are aborted). */
+  | { type: 'cancel'; abort?: boolean }
+  | { type: 'discovery.page'; taskIds: number[]; count: number | null }
+  | { type: 'discovery.done' }
+  | { type: 'discovery.error'; error: unknown }
+  | { type: 'preProcessor.event'; event: PreProcessorEmitted };
+
+/** What the discovery actor receives: a request for the next page (the first page comes unasked). */
+export type DiscoveryPull = { type: 'discovery.pull' };
+
+export interface TaskDiscoveryInput {
+  project: number;
+  filters: Record<string, unknown>;
+  pageSize: number;
+}
+
+/** Events the job emits (`actor.on(type, listener)`); pre-processor events are relayed as they are. */
+export type ToTaskEmitted =
+  | { type: 'job.started'; method: 'file' | 'inference'; project: number; name: string }
+  | { type: 'job.phase'; phase: 'loading' | 'preparing' | 'preProcessor' | 'annotating' | 'draining' }
+  | PreProcessorEmitted
+  | { type: 'tasks.discovered'; total: number; discovered: number }
+  | { type: 'task.succeeded'; taskId: number }
+  | { type: 'task.failed'; taskId: number; error: string }
+  | ({ type: 'progress' } & ProgressFigures)
+  | { type: 'job.finished'; result: ToTaskResult };
+
+/** The job's end: the result, and for a job-level failure the error `execute()` rejects with. */
+export interface ToTaskOutput {
+  result: ToTaskResult;
+  error: Error | null;
+}
+
+interface ToTaskContext {
+  rawParams: unknown;
+  params: ToTaskParams | null;
+  concurrency: number;
+  pageSize: number;
+  pollIntervalSeconds: number | undefined;
+  timeoutSeconds: number | undefined;
+  now: () => number;
+  dataCollectionId: number | null;
+  plan: AnnotationPlan | null;
+  pluginCode: string | null;
+  requiredResources: unknown;
+  /** Discovered ids not started yet: at most about a page and a prefetched page. */
+  queue: number[];
+  inFlight: number[];
+  discovered: number;
+  expectedTotal: number;
+  exhausted: boolean;
+  pulling: boolean;
+  success: number;
+  failed: number;
+  /** Only failures are kept: memory stays flat in the number of tasks that succeed. */
+  failures: TaskFailure[];
+  startedAt: number;
+  stopped: boolean;
+  error: Error | null;
+}
+
+function slot<TOutput, TInput>(name: string) {
+  return fromPromise<TOutput, TInput>(async () => {
+    throw new Error(`The \`${name}\` actor was not provided`);
+  });
+}
+
+function positiveInteger(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`Expected \`${field}\` to be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function specificationNames(dataCollection: unknown): string[] {
+  const specifications = isRecord(dataCollection) ? dataCollection.file_specifications : undefined;
+  if (!Array.isArray(specifications)) return [];
+  return specifications.flatMap((specification) =>
+    isRecord(specification) && typeof specification.name === 'string' ? [specification.name] : [],
+  );
+}
+
+function taskOutputOf(event: { type: string }): AnnotateTaskOutput | null {
+  const output = 'output' in event ? event.output : undefined;
+  return isRecord(output) && typeof output.taskId === 'number'
+    ? (output as unknown as AnnotateTaskOutput)
+    : null;
+}
+
+/** Relays the pre-processor child's emitted events to the job, so one listener on the job sees every phase. */
+const preProcessorRelay = fromCallback<{ type: string }, { systemId: string }>(
+  ({ input, system, sendBack }) => {
+    const child = system.get(input.systemId);
+    const subscription = child?.on('*', (event: PreProcessorEmitted) =>
+      sendBack({ type: 'preProcessor.event', event }),
+    );
+    return () => subscription?.unsubscribe();
+  },
+);
+
+export const toTaskMachine = setup({
+  types: {
+    input: {} as ToTaskInput,
+    context: {} as ToTaskContext,
+    events: {} as ToTaskEvent,
+    output: {} as ToTaskOutput,
+    emitted: {} as ToTaskEmitted,
+  },
+  actors: {
+    loadProject: slot<unknown, { projectId: number }>('loadProject'),
+    loadDataCollection: slot<unknown, { dataCollectionId: number }>('loadDataCollection'),
+    loadPluginRelease: slot<unknown, { releaseId: number }>('loadPluginRelease'),
+    preProcessor: preProcessorMachine,
+    preProcessorRelay,
+    taskDiscovery: fromCallback<DiscoveryPull, TaskDiscoveryInput>(() => {
+      throw new Error('The `taskDiscovery` actor was not provided');
+    }),
+    annotateTask: annotateTaskMachine,
+  },
+  guards: {
+    paramsValid: ({ context }) => context.params !== null,
+    projectHasDataCollection: ({ context }) => context.dataCollectionId !== null,
+    fileMethod: ({ context }) => context.params?.method === 'file',
+    targetSpecificationFound: ({ context }) => context.plan !== null,
+    releaseHasCode: ({ context }) => context.pluginCode !== null,
+    preProcessorReady: ({ event }) =>
+      'output' in event && (event.output as PreProcessorOutput | undefined)?.status === 'ready',
+    noTaskDiscovered: ({ context }) => context.exhausted && context.discovered === 0,
+    allTasksDone: ({ context }) =>
+      context.exhausted && context.queue.length === 0 && context.inFlight.length === 0,
+    nothingInFlight: ({ context }) => context.inFlight.length === 0,
+    abortRequested: ({ event }) => event.type === 'cancel' && event.abort === true,
+  },
+  actions: {
+    failWith: assign({ error: (_, error: Error) => error }),
+    /** Start queued tasks up to the concurrency; ask for the next page when the queue runs low. */
+    startTasks: enqueueActions(({ context, enqueue }) => {
+      if (context.stopped || context.error) return;
+      const starting = context.queue.slice(0, Math.max(0, context.concurrency - context.inFlight.length));
+      for (const taskId of starting) {
+        enqueue.spawnChild('annotateTask', { id: `task-${taskId}`, input: { taskId, plan: context.plan! } });
+      }
+      const queue = context.queue.slice(starting.length);
+      const pull = !context.exhausted && !context.pulling && queue.length < context.concurrency;
+      enqueue.assign({
+        queue,
+        inFlight: [...context.inFlight, ...starting],
+        pulling: context.pulling || pull,
+        startedAt: context.startedAt || context.now(),
+      });
+      if (pull) enqueue.sendTo('discovery', { type: 'discovery.pull' });
+    }),
+    /** Count a finished task, stop its actor, and report it. */
+    recordTask: enqueueActions(({ context, event, enqueue }) => {
+      const output = taskOutputOf(event);
+      if (!output || !context.inFlight.includes(output.taskId)) return;
+      enqueue.stopChild(`task-${output.taskId}`);
+      const failed = output.status === 'failed';
+      const success = context.success + (failed ? 0 : 1);
+      const failedCount = context.failed + (failed ? 1 : 0);
+      enqueue.assign({
+        inFlight: context.inFlight.filter((id) => id !== output.taskId),
+        success,
+        failed: failedCount,
+        failures: failed
+          ? [...context.failures, { task_id: output.taskId, error: output.error }]
+          : context.failures,
+      });
+      enqueue.emit(
+        failed
+          ? { type: 'task.failed', taskId: output.taskId, error: output.error }
+          : { type: 'task.succeeded', taskId: output.taskId },
+      );
+      enqueue.emit({
+        type: 'progress',
+        ...progressFigures({
+          success,
+          failed: failedCount,
+          total: Math.max(context.expectedTotal, context.discovered),
+          elapsedMs: context.now() - (context.startedAt || context.now()),
+        }),
+      });
+    }),
+    /** Stop every task in flight; each counts as failed, since its write may or may not have happened. */
+    abortTasks: enqueueActions(({ context, enqueue }) => {
+      for (const taskId of context.inFlight) enqueue.stopChild(`task-${taskId}`);
+      const aborted = context.inFlight.map((taskId) => ({
+        task_id: taskId,
+        error: 'Cancelled before completion',
+      }));
+      enqueue.assign({
+        inFlight: [],
+        failed: context.failed + aborted.length,
+        failures: [...context.failures, ...aborted],
+      });
+      for (const failure of aborted)
+        enqueue.emit({ type: 'task.failed', taskId: failure.task_id, error: failure.error });
+    }),
+    emitFinished: emit(({ context }) => ({ type: 'job.finished' as const, result: resultOf(context) })),
+  },
+}).createMachine({
+  id: 'toTask',
+  context: ({ input }) => ({
+    rawParams: input.params,
+    params: null,
+    concurrency: positiveInteger(input.concurrency, defaultConcurrency, 'concurrency'),
+    pageSize: positiveInteger(input.pageSize, defaultPageSize, 'pageSize'),
+    pollIntervalSeconds: input.pollIntervalSeconds,
+    timeoutSeconds: input.timeoutSeconds,
+    now: input.now ?? Date.now,
+    dataCollectionId: null,
+    plan: null,
+    pluginCode: null,
+    requiredResources: undefined,
+    queue: [],
+    inFlight: [],
+    discovered: 0,
+    expectedTotal: 0,
+    exhausted: false,
+    pulling: false,
+    success: 0,
+    failed: 0,
+    failures: [],
+    startedAt: 0,
+    stopped: false,
+    error: null,
+  }),
+  initial: 'validating',
+  on: {
+    'preProcessor.event': { actions: emit(({ event }) => event.event) },
+  },
+  states: {
+    validating: {
+      entry: assign(({ context }) => {
+        try {
+          return { params: parseToTaskParams(context.rawParams) };
+        } catch (error) {
+          return { error: error as Error };
+        }
+      }),
+      always: [
+        {
+          guard: 'paramsValid',
+          target: 'loadingProject',
+          actions: emit(({ context }) => ({
+            type: 'job.started' as const,
+            method: context.params!.method,
+            project: context.params!.project,
+            name: context.params!.name,
+          })),
+        },
+        { target: 'failed' },
+      ],
+    },
+    loadingProject: {
+      entry: emit({ type: 'job.phase', phase: 'loading' }),
+      on: { cancel: { target: 'stopped', actions: assign({ stopped: true }) } },
+      invoke: {
+        src: 'loadProject',
+        input: ({ context }) => ({ projectId: context.params!.project }),
+        onDone: [
+          {
+            target: 'checkingProject',
+            actions: assign({
+              dataCollectionId: ({ event }) => {
+                const id = isRecord(event.output) ? event.output.data_collection : undefined;
+                return typeof id === 'number' ? id : null;
+              },
+            }),
+          },
+        ],
+        onError: {
+          target: 'failed',
+          actions: {
+            type: 'failWith',
+            params: ({ event }) =>
+              new ToTaskError('platform', `Could not load project (${describeCallError(event.error)})`, {
+                cause: event.error,
+              }),
+          },
+        },
+      },
+    },
+    checkingProject: {
+      always: [
+        { guard: 'projectHasDataCollection', target: 'loadingDataCollection' },
+        {
+          target: 'failed',
+          actions: {
+            type: 'failWith',
+            params: () => new ToTaskError('no_data_collection', jobMessages.noDataCollection),
+          },
+        },
+      ],
+    },
+    loadingDataCollection: {
+      on: { cancel: { target: 'stopped', actions: assign({ stopped: true }) } },
+      invoke: {
+        src: 'loadDataCollection',
+        input: ({ context }) => ({ dataCollectionId: context.dataCollectionId! }),
+        onDone: {
+          target: 'preparing',
+          actions: assign({
+            plan: ({ context, event }) => {
+              const params = context.params!;
+              if (params.method !== 'file') return null;
+              const name = params.target_specification_name!;
+              return specificationNames(event.output).includes(name)
+                ? { method: 'file' as const, targetSpecificationName: name }
+                : null;
+            },
+          }),
+        },
+        onError: {
+          target: 'failed',
+          actions: {
+            type: 'failWith',
+            params: ({ event }) =>
+              new ToTaskError(
+                'platform',
+                `Could not load data collection (${describeCallError(event.error)})`,
+                {
+                  cause: event.error,
+                },
+              ),
+          },
+        },
+      },
+    },
+    preparing: {
+      entry: emit({ type: 'job.phase', phase: 'preparing' }),
+      always: [
+        { guard: 'fileMethod', target: 'checkingTargetSpecification' },
+        { target: 'loadingPluginRelease' },
+      ],
+    },
+    checkingTargetSpecification: {
+      always: [
+        { guard: 'targetSpecificationFound', target: 'annotating' },
+        {
+          target: 'failed',
+          actions: {
+            type: 'failWith',
+            params: ({ context }) =>
+              new ToTaskError(
+                'target_specification_not_found',
+                jobMessages.targetSpecificationNotFound(context.params!.target_specification_name!),
+              ),
+          },
+        },
+      ],
+    },
+    loadingPluginRelease: {
+      on: { cancel: { target: 'stopped', actions: assign({ stopped: true }) } },
+      invoke: {
+        src: 'loadPluginRelease',
+        input: ({ context }) => ({ releaseId: context.params!.pre_processor! }),
+        onDone: {
+          target: 'checkingPluginRelease',
+          actions: assign(({ event }) => {
+            const config = isRecord(event.output) && isRecord(event.output.config) ? event.output.config : {};
+            const inference =
+              isRecord(config.actions) && isRecord(config.actions.inference) ? config.actions.inference : {};
+            return {
+              pluginCode: typeof config.code === 'string' && config.code !== '' ? config.code : null,
+              requiredResources: inference.required_resources,
+            };
+          }),
+        },
+        onError: {
+          target: 'failed',
+          actions: {
+            type: 'failWith',
+            params: ({ event }) =>
+              new ToTaskError(
+                'platform',
+                `Could not load pre-processor release (${describeCallError(event.error)})`,
+                {
+                  cause: event.error,
+                },
+              ),
+          },
+        },
+      },
+    },
+    checkingPluginRelease: {
+      always: [
+        {
+          guard: 'releaseHasCode',
+          target: 'startingPreProcessor',
+          actions: assign({
+            plan: ({ context }) => ({
+              method: 'inference' as const,
+              pluginCode: context.pluginCode!,
+              agent: context.params!.agent,
+              model: context.params!.model!,
+              preProcessorParams: context.params!.pre_processor_params,
+            }),
+          }),
+        },
+        {
+          target: 'failed',
+          actions: {
+            type: 'failWith',
+            params: () =>
+              new ToTaskError('platform', 'Pre-processor release has no plugin code (config.code)'),
+          },
+        },
+      ],
+    },
+    startingPreProcessor: {
+      entry: emit({ type: 'job.phase', phase: 'preProcessor' }),
+      on: { cancel: { target: 'stopped', actions: assign({ stopped: true }) } },
+      invoke: [
+        // The relay starts first, so it listens before the pre-processor emits its first phase.
+        { src: 'preProcessorRelay', input: { systemId: 'preProcessor' } },
+        {
+          id: 'preProcessor',
+          systemId: 'preProcessor',
+          src: 'preProcessor',
+          input: ({ context }) => ({
+            pluginCode: context.pluginCode!,
+            agent: context.params!.agent,
+            requiredResources: context.requiredResources,
+            pollIntervalSeconds: context.pollIntervalSeconds,
+            timeoutSeconds: context.timeoutSeconds,
+            now: context.now,
+          }),
+          onDone: [
+            { guard: 'preProcessorReady', target: 'annotating' },
+            {
+              target: 'failed',
+              actions: {
+                type: 'failWith',
+                params: ({ event }) =>
+                  event.output.status === 'failed' ? event.output.error : new Error('unreachable'),
+              },
+            },
+          ],
+        },
+      ],
+    },
+    annotating: {
+      entry: emit({ type: 'job.phase', phase: 'annotating' }),
+      invoke: {
+        id: 'discovery',
+        src: 'taskDiscovery',
+        input: ({ context }) => ({
+          project: context.params!.project,
+          filters: context.params!.task_filters,
+          pageSize: context.pageSize,
+        }),
+      },
+      on: {
+        'discovery.page': {
+          actions: [
+            assign({
+              queue: ({ context, event }) => [...context.queue, ...event.taskIds],
+              discovered: ({ context, event }) => context.discovered + event.taskIds.length,
+              expectedTotal: ({ context, event }) => event.count ?? context.expectedTotal,
+              pulling: false,
+            }),
+            emit(({ context }) => ({
+              type: 'tasks.discovered' as const,
+              total: Math.max(context.expectedTotal, context.discovered),
+              discovered: context.discovered,
+            })),
+            'startTasks',
+          ],
+        },
+        'discovery.done': { actions: [assign({ exhausted: true, pulling: false }), 'startTasks'] },
+        'discovery.error': {
+          target: '.draining',
+          actions: {
+            type: 'failWith',
+            params: ({ event }) =>
+              new ToTaskError('platform', `Task discovery failed (${describeCallError(event.error)})`, {
+                cause: event.error,
+              }),
+          },
+        },
+        'xstate.done.actor.*': { actions: ['recordTask', 'startTasks'] },
+      },
+      initial: 'running',
+      states: {
+        running: {
+          always: [
+            {
+              guard: 'noTaskDiscovered',
+              target: '#toTask.failed',
+              actions: { type: 'failWith', params: () => new ToTaskError('no_tasks', jobMessages.noTasks) },
+            },
+            { guard: 'allTasksDone', target: '#toTask.finished' },
+          ],
+          on: {
+            cancel: [
+              {
+                guard: 'abortRequested',
+                target: 'draining',
+                actions: [assign({ stopped: true }), 'abortTasks'],
+              },
+              { target: 'draining', actions: assign({ stopped: true }) },
+            ],
+          },
+        },
+        /** No new task starts; the job ends when the tasks in flight are done. */
+        draining: {
+          entry: emit({ type: 'job.phase', phase: 'draining' }),
+          always: [{ guard: 'nothingInFlight', target: '#toTask.ended' }],
+          on: { cancel: { guard: 'abortRequested', actions: 'abortTasks' } },
+        },
+      },
+    },
+    ended: {
+      always: [{ guard: ({ context }) => context.error !== null, target: 'failed' }, { target: 'stopped' }],
+    },
+    finished: { type: 'final', entry: 'emitFinished' },
+    stopped: { type: 'final', entry: 'emitFinished' },
+    failed: { type: 'final', entry: 'emitFinished' },
+  },
+  output: ({ context }) => ({ result: resultOf(context), error: context.error }),
+});
+
+function resultOf(context: ToTaskContext): ToTaskResult {
+  const counts = {
+    total: context.discovered,
+    success: context.success,
+    failed: context.failed,
+    failures: context.failures,
+  };
+  if (context.error) return buildResult(counts, { jobError: context.error.message });
+  return buildResult(counts, { stopped: context.stopped });
+}

@@ -1,0 +1,214 @@
+/**
+ * `ToTaskAction`: what a plugin author subclasses (SPEC §4). Override the two hooks; `execute()` runs the job and
+ * rejects on job-level failures, `run()` never rejects.
+ */
+import type { InspectionEvent, Observer } from 'xstate';
+import type { ToTaskResult } from '../machines/result.js';
+import { currentTask, type ToTaskHooks } from './actors/hooks.js';
+import { redact } from './client/redact.js';
+import type { SynapseClient } from './client/types.js';
+import { type ToTaskEventListeners, type ToTaskEventName, ToTaskEvents } from './events.js';
+import { clientSecrets, startToTask, type ToTaskJob } from './runner.js';
+
+/** What a `ToTaskAction` is constructed with. */
+export interface ToTaskActionOptions {
+  /** The to_task parameters (SPEC §2): validated when the job runs; an invalid field is named in the error. */
+  params: unknown;
+  /** The platform client (`HttpSynapseClient`, or a fake in tests). */
+  client: SynapseClient;
+  /** Tasks annotated at once (default 8). */
+  concurrency?: number;
+  /** Tasks per page of task discovery (default 100). */
+  pageSize?: number;
+  /** Pre-processor poll interval in seconds (default 10). */
+  pollIntervalSeconds?: number;
+  /** Pre-processor timeout from dispatch in seconds (default 180). */
+  timeoutSeconds?: number;
+  /** Aborting cancels the job: it ends `STOPPED` once the tasks in flight are done. */
+  signal?: AbortSignal;
+  /** A platform job id: progress, metrics and logs go to the backend (SPEC §8). */
+  jobId?: number | string;
+  /** An inspector observer for the machines (see `createOfflineInspector` / `@statelyai/inspect`). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+/**
+ * The pre-annotation `to_task` action. Subclass it and override the conversion hooks.
+ *
+ * @example
+ * class ToTask extends ToTaskAction {
+ *   async convertDataFromFile(primaryUrl, primaryName, dataFileUrl) {
+ *     const labels = await this.fetchDataFile(dataFileUrl);
+ *     return { annotations: labels };
+ *   }
+ *   convertDataFromInference(inferenceData) {
+ *     return { annotations: inferenceData.predictions };
+ *   }
+ * }
+ * const result = await new ToTask({ params, client }).run();
+ */
+export class ToTaskAction implements ToTaskHooks {
+  /** The action's name in a plugin's `config.yaml`. */
+  static readonly actionName = 'to_task';
+
+  readonly options: Readonly<ToTaskActionOptions>;
+  /** The emitter the job's events go to; kept across runs so listeners attach once. */
+  readonly #events = new ToTaskEvents();
+  /** The job that is running, so `cancel()` can reach it. */
+  #job: ToTaskJob | null = null;
+
+  constructor(options: ToTaskActionOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Expected \`options\` to be an object, got ${String(options)}`);
+    }
+    if (typeof options.client !== 'object' || options.client === null) {
+      throw new TypeError('Expected `options.client` to be a SynapseClient');
+    }
+    this.options = Object.freeze({ ...options });
+  }
+
+  /** The platform client the job uses; hooks may call it too. */
+  get client(): SynapseClient {
+    return this.options.client;
+  }
+
+  /**
+   * File method hook: turn a task's data file into its task data payload. Called with the primary file and the file
+   * of `target_specification_name`; read the data file yourself (see {@link fetchDataFile}).
+   */
+  convertDataFromFile(
+    _primaryFileUrl: string,
+    _primaryFileName: string,
+    _dataFileUrl: string,
+    _dataFileName: string,
+    _taskData?: Record<string, unknown>,
+  ): unknown {
+    throw new Error(`${this.constructor.name} does not implement convertDataFromFile`);
+  }
+
+  /** Inference method hook: turn the pre-processor's answer into the task data payload. Default: the answer itself. */
+  convertDataFromInference(inferenceData: unknown, _taskData?: Record<string, unknown>): unknown {
+    return inferenceData;
+  }
+
+  /**
+   * Fetches and parses a JSON data file with the client's timeouts and retries; inside a hook, the call is aborted
+   * when the job cancels the task.
+   */
+  fetchDataFile(url: string): Promise<unknown> {
+    const signal = currentTask()?.signal ?? this.options.signal;
+    return this.client.fetchJson(url, signal ? { signal } : {});
+  }
+
+  /** Listen to a job event (`progress`, `task.failed`, `preProcessor.waiting`, `job.finished`, ...). */
+  on<Name extends ToTaskEventName>(name: Name, listener: ToTaskEventListeners[Name]): this {
+    (this.#events.on as (name: string, listener: unknown) => unknown)(name, listener);
+    return this;
+  }
+
+  /** Stop listening. */
+  off<Name extends ToTaskEventName>(name: Name, listener?: ToTaskEventListeners[Name]): this {
+    (this.#events.off as (name: string, listener: unknown) => unknown)(name, listener);
+    return this;
+  }
+
+  /** Cancel the running job: no new task starts; with `abort: true` the tasks in flight are aborted too. */
+  cancel(options: { abort?: boolean } = {}): void {
+    this.#job?.cancel(options);
+  }
+
+  /**
+   * Runs the job. Resolves with the result when the annotation loop ran (`SUCCEEDED`, `FAILED` when every task
+   * failed, or `STOPPED`); rejects with a `ToTaskError`, `ParamsError` or `PreProcessorError` on a job-level failure.
+   */
+  async execute(): Promise<ToTaskResult> {
+    const { result, error } = await this.#start();
+    if (error) throw error;
+    return result;
+  }
+
+  /** Runs the job and always resolves: a job-level failure is a `FAILED` result carrying the error's message. */
+  async run(): Promise<ToTaskResult> {
+    return (await this.#start()).result;
+  }
+
+  async #start() {
+    const secrets = clientSecrets(this.client);
+    const job = startToTask({
+      params: this.options.params,
+      client: this.client,
+      hooks: this,
+      concurrency: this.options.concurrency,
+      pageSize: this.options.pageSize,
+      pollIntervalSeconds: this.options.pollIntervalSeconds,
+      timeoutSeconds: this.options.timeoutSeconds,
+      signal: this.options.signal,
+      jobId: this.options.jobId,
+      inspect: this.options.inspect,
+      events: this.#events,
+    });
+    this.#job = job;
+    try {
+      const output = await job.done;
+      return { result: redactResult(output.result, secrets), error: output.error };
+    } finally {
+      this.#job = null;
+    }
+  }
+}
+
+function redactResult(result: ToTaskResult, secrets: readonly string[]): ToTaskResult {
+  return {
+    ...result,
+    message: redact(result.message, secrets),
+    failures: result.failures.map((failure) => ({ ...failure, error: redact(failure.error, secrets) })),
+  };
+}
+
+/** What a plugin entrypoint may export: a `ToTaskAction` subclass, or a class or object with the two hooks. */
+export type ToTaskPlugin =
+  | (new (
+      options: ToTaskActionOptions,
+    ) => ToTaskAction)
+  | (new () => ToTaskHooks)
+  | ToTaskHooks;
+
+function hasHooks(value: unknown): value is ToTaskHooks {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ToTaskHooks).convertDataFromFile === 'function' &&
+    typeof (value as ToTaskHooks).convertDataFromInference === 'function'
+  );
+}
+
+/**
+ * Builds the action for a plugin export: a `ToTaskAction` subclass is constructed with `options`; a plain class is
+ * constructed without arguments and its hooks used; a plain object's hooks are used as they are.
+ *
+ * @example
+ * const action = createToTaskAction({ convertDataFromFile: ..., convertDataFromInference: ... }, { params, client });
+ */
+export function createToTaskAction(plugin: unknown, options: ToTaskActionOptions): ToTaskAction {
+  if (typeof plugin === 'function' && plugin.prototype instanceof ToTaskAction) {
+    return new (plugin as new (options: ToTaskActionOptions) => ToTaskAction)(options);
+  }
+  let hooks: unknown = plugin;
+  if (typeof plugin === 'function') {
+    if (!hasHooks(plugin.prototype)) throw new TypeError(pluginShapeMessage);
+    hooks = new (plugin as new () => ToTaskHooks)();
+  }
+  if (!hasHooks(hooks)) throw new TypeError(pluginShapeMessage);
+  const delegate = hooks;
+  return new (class extends ToTaskAction {
+    override convertDataFromFile(...args: Parameters<ToTaskHooks['convertDataFromFile']>): unknown {
+      return delegate.convertDataFromFile(...args);
+    }
+    override convertDataFromInference(...args: Parameters<ToTaskHooks['convertDataFromInference']>): unknown {
+      return delegate.convertDataFromInference(...args);
+    }
+  })(options);
+}
+
+const pluginShapeMessage =
+  'A to_task plugin must export a ToTaskAction subclass, or a class or object with convertDataFromFile and convertDataFromInference methods';

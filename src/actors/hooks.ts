@@ -1,0 +1,74 @@
+/**
+ * The plugin's hooks behind the `convertFromFile` / `convertFromInference` slots. A hook's error reaches users only
+ * as its type and first line, scrubbed of secrets and URLs; the per-task `AbortSignal` is made available to the
+ * helpers a hook calls (`fetchDataFile`) through {@link currentTask}.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { fromPromise } from 'xstate';
+import type { ConvertFromFileInput, ConvertFromInferenceInput } from '../../machines/annotateTask.machine.js';
+import { errorTypeName, PluginHookError } from '../../machines/errors.js';
+import { redact } from '../client/redact.js';
+
+/** The two conversion hooks of a to_task plugin (SPEC §4); sync or async. */
+export interface ToTaskHooks {
+  convertDataFromFile(
+    primaryFileUrl: string,
+    primaryFileName: string,
+    dataFileUrl: string,
+    dataFileName: string,
+    taskData?: Record<string, unknown>,
+  ): unknown;
+  convertDataFromInference(inferenceData: unknown, taskData?: Record<string, unknown>): unknown;
+}
+
+/** The task a hook runs for: its id and the signal that aborts when the job cancels it. */
+export interface TaskScope {
+  taskId: number;
+  signal: AbortSignal;
+}
+
+const taskScope = new AsyncLocalStorage<TaskScope>();
+
+/** The task whose hook is running (inside a hook call, and anything it awaits), or undefined outside. */
+export function currentTask(): TaskScope | undefined {
+  return taskScope.getStore();
+}
+
+function toHookError(error: unknown, secrets: readonly string[]): PluginHookError {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  const firstLine = redact(message, secrets).split('\n', 1)[0] ?? '';
+  return new PluginHookError(
+    errorTypeName(error),
+    firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine,
+  );
+}
+
+async function callHook(scope: TaskScope, secrets: readonly string[], call: () => unknown): Promise<unknown> {
+  try {
+    return await taskScope.run(scope, call);
+  } catch (error) {
+    throw toHookError(error, secrets);
+  }
+}
+
+/** `convertDataFromFile(primaryFileUrl, primaryFileName, dataFileUrl, dataFileName, taskData)` */
+export const convertFromFile = (hooks: ToTaskHooks, secrets: readonly string[]) =>
+  fromPromise<unknown, ConvertFromFileInput>(({ input, signal }) =>
+    callHook({ taskId: input.taskId, signal }, secrets, () =>
+      hooks.convertDataFromFile(
+        input.primaryFileUrl,
+        input.primaryFileName,
+        input.dataFileUrl,
+        input.dataFileName,
+        input.taskData,
+      ),
+    ),
+  );
+
+/** `convertDataFromInference(inferenceData, taskData)` */
+export const convertFromInference = (hooks: ToTaskHooks, secrets: readonly string[]) =>
+  fromPromise<unknown, ConvertFromInferenceInput>(({ input, signal }) =>
+    callHook({ taskId: input.taskId, signal }, secrets, () =>
+      hooks.convertDataFromInference(input.inferenceData, input.taskData),
+    ),
+  );

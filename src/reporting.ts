@@ -1,0 +1,119 @@
+/**
+ * Reporting a platform job's progress (SPEC §8): `PATCH jobs/{id}/` with `progress_record` / `metrics_record`
+ * (category `annotate_task_data`) and `POST logs/`. Updates are coalesced (one request in flight, the latest figures
+ * next), so thousands of tasks do not become thousands of PATCHes. A reporting failure is an event, never a job failure.
+ */
+import { redact } from './client/redact.js';
+import type { JobUpdate, LogEntry, SynapseClient } from './client/types.js';
+import type { ToTaskEvents } from './events.js';
+
+export const reportingCategory = 'annotate_task_data';
+
+interface Figures {
+  done: number;
+  total: number;
+  success: number;
+  failed: number;
+}
+
+/** Builds the `PATCH jobs/{id}/` body for the current figures. */
+export function jobUpdateOf(figures: Figures): JobUpdate {
+  const total = Math.max(figures.total, figures.done);
+  return {
+    progress_record: {
+      [reportingCategory]: {
+        current: figures.done,
+        total,
+        percent: total === 0 ? 0 : Math.round((figures.done / total) * 1000) / 10,
+      },
+    },
+    metrics_record: {
+      [reportingCategory]: {
+        success: figures.success,
+        failed: figures.failed,
+        stand_by: total - figures.done,
+      },
+    },
+  };
+}
+
+/**
+ * Listens to a job's events and reports them to `jobs/{jobId}/` and `logs/`. Call `flush()` before finishing, so the
+ * last figures are sent.
+ */
+export function attachJobReporting(
+  events: ToTaskEvents,
+  client: SynapseClient,
+  jobId: number | string,
+  secrets: readonly string[],
+): { flush(): Promise<void> } {
+  let pendingUpdate: JobUpdate | null = null;
+  let pendingLogs: LogEntry[] = [];
+  let sending: Promise<void> | null = null;
+  let figures: Figures = { done: 0, total: 0, success: 0, failed: 0 };
+
+  const report = (error: unknown) => {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    events.dispatch({
+      type: 'report.failed',
+      message: redact(`Could not report job progress (${text})`, secrets),
+    });
+  };
+  const pump = async () => {
+    while (pendingUpdate || pendingLogs.length > 0) {
+      const update = pendingUpdate;
+      const logs = pendingLogs;
+      pendingUpdate = null;
+      pendingLogs = [];
+      if (update) await client.updateJob(jobId, update).catch(report);
+      if (logs.length > 0) await client.createLogs(logs).catch(report);
+    }
+  };
+  const kick = () => {
+    sending ??= pump().finally(() => {
+      sending = null;
+    });
+  };
+  const log = (level: LogEntry['level'], message: string) => {
+    pendingLogs.push({ job: jobId, level, message: redact(message, secrets) });
+    kick();
+  };
+  const update = () => {
+    pendingUpdate = jobUpdateOf(figures);
+    kick();
+  };
+
+  events.on('job.started', (event) =>
+    log('info', `to_task started: ${event.method} method on project ${event.project}`),
+  );
+  events.on('preProcessor.dispatching', () => log('info', 'Pre-processor deployment dispatched'));
+  events.on('preProcessor.ready', (event) =>
+    log('info', event.dispatched ? 'Pre-processor is running' : 'Pre-processor was already running'),
+  );
+  events.on('preProcessor.failed', (event) => log('error', event.message));
+  events.on('tasks.discovered', (event) => {
+    figures = { ...figures, total: event.total };
+    update();
+  });
+  events.on('progress', (event) => {
+    figures = { done: event.done, total: event.total, success: event.success, failed: event.failed };
+    update();
+  });
+  events.on('task.failed', (event) => log('warning', `Task ${event.taskId} failed: ${event.error}`));
+  events.on('job.finished', ({ result }) => {
+    figures = {
+      done: result.success_count + result.failed_count,
+      total: result.total_tasks,
+      success: result.success_count,
+      failed: result.failed_count,
+    };
+    update();
+    log(result.status === 'SUCCEEDED' ? 'info' : 'error', `to_task ${result.status}: ${result.message}`);
+  });
+
+  return {
+    async flush() {
+      while (sending) await sending;
+    },
+  };
+}
