@@ -15,15 +15,11 @@ import type {
   SynapseClient,
   Task,
 } from '../../src/client/types.js';
+import { ClientError } from '../../src/client/errors.js';
 
-export class FakeClientError extends Error {
-  override name = 'ClientError';
-  constructor(
-    readonly status: number,
-    message = `answered ${status}`,
-  ) {
-    super(message);
-  }
+/** A client error as the HTTP client raises it, for a fake call. */
+export function clientError(status: number, message = `answered ${status}`): ClientError {
+  return new ClientError(message, { method: 'GET', path: 'fake/', status });
 }
 
 export interface FakeCall {
@@ -161,7 +157,7 @@ export class FakeClient implements SynapseClient {
     this.#record('getTask', id);
     if (this.taskLatencyMs > 0) await wait(this.taskLatencyMs, options?.signal);
     const task = this.tasks.get(id);
-    if (task === undefined) throw new FakeClientError(404);
+    if (task === undefined) throw clientError(404);
     if (task instanceof Error) throw task;
     return structuredClone(task);
   }
@@ -169,7 +165,7 @@ export class FakeClient implements SynapseClient {
   async getDataUnit(id: number): Promise<DataUnit> {
     this.#record('getDataUnit', id);
     const unit = this.dataUnits.get(id);
-    if (unit === undefined) throw new FakeClientError(404);
+    if (unit === undefined) throw clientError(404);
     if (unit instanceof Error) throw unit;
     return unit;
   }
@@ -198,7 +194,7 @@ export class FakeClient implements SynapseClient {
 
   async fetchJson(url: string): Promise<unknown> {
     this.#record('fetchJson', url);
-    if (!this.files.has(url)) throw new FakeClientError(404);
+    if (!this.files.has(url)) throw clientError(404);
     return this.files.get(url);
   }
 }
