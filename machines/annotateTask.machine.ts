@@ -69,7 +69,8 @@ export type AnnotateTaskOutput =
   | { taskId: number; status: 'succeeded' }
   | { taskId: number; status: 'failed'; error: string };
 
-interface AnnotateTaskContext {
+/** The machine's context: read it from snapshots; it is built from the input, never passed in. */
+export interface AnnotateTaskContext {
   taskId: number;
   plan: AnnotationPlan;
   task: Record<string, unknown>;

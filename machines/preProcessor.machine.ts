@@ -68,7 +68,8 @@ export type PreProcessorEmitted =
   | { type: 'preProcessor.ready'; dispatched: boolean; polls: number }
   | { type: 'preProcessor.failed'; message: string; phase: string; status: string | null };
 
-interface PreProcessorContext {
+/** The machine's context: read it from snapshots; it is built from the input, never passed in. */
+export interface PreProcessorContext {
   pluginCode: string;
   agent: number;
   requiredResources: unknown;

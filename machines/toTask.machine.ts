@@ -81,7 +81,8 @@ export interface ToTaskOutput {
   error: Error | null;
 }
 
-interface ToTaskContext {
+/** The machine's context: read it from snapshots; it is built from the input, never passed in. */
+export interface ToTaskContext {
   rawParams: unknown;
   params: ToTaskParams | null;
   concurrency: number;
@@ -95,7 +96,12 @@ interface ToTaskContext {
   requiredResources: unknown;
   /** Discovered ids not started yet: at most about a page and a prefetched page. */
   queue: number[];
-  inFlight: number[];
+  /**
+   * Task actor slots, `slot-<i>` for i < concurrency: the task in each, or null. Child ids come from this fixed pool
+   * because XState caches transitions per event type, and a `xstate.done.actor.task-<id>` type per task would grow
+   * that cache with every task.
+   */
+  slots: (number | null)[];
   discovered: number;
   expectedTotal: number;
   exhausted: boolean;
@@ -182,8 +188,8 @@ export const toTaskMachine = setup({
       'output' in event && (event.output as PreProcessorOutput | undefined)?.status === 'ready',
     noTaskDiscovered: ({ context }) => context.exhausted && context.discovered === 0,
     allTasksDone: ({ context }) =>
-      context.exhausted && context.queue.length === 0 && context.inFlight.length === 0,
-    nothingInFlight: ({ context }) => context.inFlight.length === 0,
+      context.exhausted && context.queue.length === 0 && inFlight(context).length === 0,
+    nothingInFlight: ({ context }) => inFlight(context).length === 0,
     abortRequested: ({ event }) => event.type === 'cancel' && event.abort === true,
   },
   actions: {
@@ -191,15 +197,18 @@ export const toTaskMachine = setup({
     /** Start queued tasks up to the concurrency; ask for the next page when the queue runs low. */
     startTasks: enqueueActions(({ context, enqueue }) => {
       if (context.stopped || context.error) return;
-      const starting = context.queue.slice(0, Math.max(0, context.concurrency - context.inFlight.length));
-      for (const taskId of starting) {
-        enqueue.spawnChild('annotateTask', { id: `task-${taskId}`, input: { taskId, plan: context.plan! } });
+      const slots = [...context.slots];
+      const queue = [...context.queue];
+      for (let slot = 0; slot < slots.length && queue.length > 0; slot++) {
+        if (slots[slot] !== null) continue;
+        const taskId = queue.shift()!;
+        slots[slot] = taskId;
+        enqueue.spawnChild('annotateTask', { id: slotId(slot), input: { taskId, plan: context.plan! } });
       }
-      const queue = context.queue.slice(starting.length);
       const pull = !context.exhausted && !context.pulling && queue.length < context.concurrency;
       enqueue.assign({
         queue,
-        inFlight: [...context.inFlight, ...starting],
+        slots,
         pulling: context.pulling || pull,
         startedAt: context.startedAt || context.now(),
       });
@@ -208,13 +217,14 @@ export const toTaskMachine = setup({
     /** Count a finished task, stop its actor, and report it. */
     recordTask: enqueueActions(({ context, event, enqueue }) => {
       const output = taskOutputOf(event);
-      if (!output || !context.inFlight.includes(output.taskId)) return;
-      enqueue.stopChild(`task-${output.taskId}`);
+      const slot = output ? context.slots.indexOf(output.taskId) : -1;
+      if (!output || slot < 0) return;
+      enqueue.stopChild(slotId(slot));
       const failed = output.status === 'failed';
       const success = context.success + (failed ? 0 : 1);
       const failedCount = context.failed + (failed ? 1 : 0);
       enqueue.assign({
-        inFlight: context.inFlight.filter((id) => id !== output.taskId),
+        slots: context.slots.map((taskId, index) => (index === slot ? null : taskId)),
         success,
         failed: failedCount,
         failures: failed
@@ -238,13 +248,15 @@ export const toTaskMachine = setup({
     }),
     /** Stop every task in flight; each counts as failed, since its write may or may not have happened. */
     abortTasks: enqueueActions(({ context, enqueue }) => {
-      for (const taskId of context.inFlight) enqueue.stopChild(`task-${taskId}`);
-      const aborted = context.inFlight.map((taskId) => ({
+      context.slots.forEach((taskId, slot) => {
+        if (taskId !== null) enqueue.stopChild(slotId(slot));
+      });
+      const aborted = inFlight(context).map((taskId) => ({
         task_id: taskId,
         error: 'Cancelled before completion',
       }));
       enqueue.assign({
-        inFlight: [],
+        slots: context.slots.map(() => null),
         failed: context.failed + aborted.length,
         failures: [...context.failures, ...aborted],
       });
@@ -268,7 +280,10 @@ export const toTaskMachine = setup({
     pluginCode: null,
     requiredResources: undefined,
     queue: [],
-    inFlight: [],
+    slots: Array.from(
+      { length: positiveInteger(input.concurrency, defaultConcurrency, 'concurrency') },
+      () => null,
+    ),
     discovered: 0,
     expectedTotal: 0,
     exhausted: false,
@@ -575,6 +590,14 @@ export const toTaskMachine = setup({
   },
   output: ({ context }) => ({ result: resultOf(context), error: context.error }),
 });
+
+function slotId(slot: number): string {
+  return `slot-${slot}`;
+}
+
+function inFlight(context: ToTaskContext): number[] {
+  return context.slots.filter((taskId): taskId is number => taskId !== null);
+}
 
 function resultOf(context: ToTaskContext): ToTaskResult {
   const counts = {

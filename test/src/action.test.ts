@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ParamsError } from '../../machines/params.js';
 import { PreProcessorError, ToTaskError } from '../../machines/errors.js';
+import { ParamsError } from '../../machines/params.js';
 import { createToTaskAction, ToTaskAction } from '../../src/action.js';
 import type { ToTaskJobEvent } from '../../src/events.js';
-import { FakeClient, clientError, makeTask } from '../support/fakeClient.js';
+import { clientError, FakeClient, makeTask } from '../support/fakeClient.js';
 import { EchoToTask, fileParams, inferenceParams } from '../support/plugins.js';
 
 function withLabels(client: FakeClient): FakeClient {
-  for (const id of client.tasks.keys()) client.files.set(`https://files.test/labels/${id}.json`, { label: `L${id}` });
+  for (const id of client.tasks.keys())
+    client.files.set(`https://files.test/labels/${id}.json`, { label: `L${id}` });
   return client;
 }
 
@@ -63,7 +64,10 @@ describe('the three cases of the Python SDK', () => {
     const action = new EchoToTask({ params: { ...fileParams, target_specification_name: 'labels' }, client });
 
     await expect(action.execute()).rejects.toThrow(
-      new ToTaskError('target_specification_not_found', "Target specification 'labels' not found in file specifications"),
+      new ToTaskError(
+        'target_specification_not_found',
+        "Target specification 'labels' not found in file specifications",
+      ),
     );
     expect(client.callsOf('listTaskPages')).toHaveLength(0);
     expect(client.callsOf('annotateTaskData')).toHaveLength(0);
@@ -105,12 +109,18 @@ describe('inference with a deployment', () => {
     const result = await action.execute();
 
     expect(result).toMatchObject({ status: 'SUCCEEDED', success_count: 3 });
-    const deployments = client.callsOf('runPlugin').filter((call) => (call.args[1] as { action: string }).action === 'deployment');
+    const deployments = client
+      .callsOf('runPlugin')
+      .filter((call) => (call.args[1] as { action: string }).action === 'deployment');
     expect(deployments.map((call) => call.args)).toEqual([
       ['detector', { agent: 3, action: 'deployment', params: { num_cpus: 2, num_gpus: 0.1 } }],
     ]);
-    expect(client.callsOf('listServeApplications')[0]?.args).toEqual([{ plugin_code: 'detector', job__agent: 3 }]);
-    const phases = events.filter((event) => event.type.startsWith('preProcessor.')).map((event) => event.type);
+    expect(client.callsOf('listServeApplications')[0]?.args).toEqual([
+      { plugin_code: 'detector', job__agent: 3 },
+    ]);
+    const phases = events
+      .filter((event) => event.type.startsWith('preProcessor.'))
+      .map((event) => event.type);
     expect(phases).toEqual([
       'preProcessor.detecting',
       'preProcessor.dispatching',
@@ -127,7 +137,9 @@ describe('inference with a deployment', () => {
     client.serveAnswers = [{ results: [] }];
     const cause = clientError(503, 'POST plugins/detector/run/ answered 503');
     client.dispatchAnswer = cause;
-    const error = await new EchoToTask({ params: inferenceParams, client }).execute().catch((e: unknown) => e);
+    const error = await new EchoToTask({ params: inferenceParams, client })
+      .execute()
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PreProcessorError);
     expect((error as Error).message).toBe('Pre-processor deployment dispatch failed (ClientError)');
@@ -156,7 +168,10 @@ describe('per-task failures', () => {
   it('fail only their task, each with a reason, and the counts add up', async () => {
     const client = withLabels(new FakeClient([1, 2, 3, 4, 5, 6, 7, 8]));
     client.tasks.set(2, { id: 2, data: {}, data_unit: null });
-    client.tasks.set(3, makeTask(3, { data_unit: { id: 53, files: { annotation: { url: 'https://f/3.json' } } } }));
+    client.tasks.set(
+      3,
+      makeTask(3, { data_unit: { id: 53, files: { annotation: { url: 'https://f/3.json' } } } }),
+    );
     client.tasks.set(
       4,
       makeTask(4, { data_unit: { id: 54, files: { image: { url: 'https://f/4.jpg', is_primary: true } } } }),
@@ -165,7 +180,9 @@ describe('per-task failures', () => {
     client.files.set('https://files.test/labels/6.json', 'array');
     client.writeAnswer = (id) => (id === 7 ? clientError(500) : {});
     class Picky extends EchoToTask {
-      override async convertDataFromFile(...args: Parameters<EchoToTask['convertDataFromFile']>): Promise<unknown> {
+      override async convertDataFromFile(
+        ...args: Parameters<EchoToTask['convertDataFromFile']>
+      ): Promise<unknown> {
         const file = await this.fetchDataFile(args[2]);
         if (file === 'throw') throw new RangeError('bad label format\n    at parse (plugin.ts:1:1)');
         if (file === 'array') return [file];
@@ -190,7 +207,8 @@ describe('per-task failures', () => {
 
   it('a task whose inference answers null fails with "Inference returned no data"', async () => {
     const client = new FakeClient([1, 2]);
-    client.inference = (body) => ((body.params.json as { image_path: string }).image_path.endsWith('/2.jpg') ? null : {});
+    client.inference = (body) =>
+      (body.params.json as { image_path: string }).image_path.endsWith('/2.jpg') ? null : {};
     const result = await new EchoToTask({ params: inferenceParams, client }).execute();
 
     expect(result.failures).toEqual([{ task_id: 2, error: 'Inference returned no data' }]);
@@ -215,14 +233,21 @@ describe('per-task failures', () => {
     class NoHooks extends ToTaskAction {}
     const result = await new NoHooks({ params: fileParams, client: new FakeClient([1]) }).run();
 
-    expect(result.failures).toEqual([{ task_id: 1, error: 'convertDataFromFile raised Error: NoHooks does not implement convertDataFromFile' }]);
+    expect(result.failures).toEqual([
+      {
+        task_id: 1,
+        error: 'convertDataFromFile raised Error: NoHooks does not implement convertDataFromFile',
+      },
+    ]);
   });
 });
 
 describe('task discovery and files', () => {
   it('fails the job with "No tasks found to annotate" when the filters match nothing', async () => {
     const client = new FakeClient([]);
-    await expect(new EchoToTask({ params: fileParams, client }).execute()).rejects.toThrow('No tasks found to annotate');
+    await expect(new EchoToTask({ params: fileParams, client }).execute()).rejects.toThrow(
+      'No tasks found to annotate',
+    );
     const result = await new EchoToTask({ params: fileParams, client }).run();
     expect(result).toMatchObject({ status: 'FAILED', message: 'No tasks found to annotate', total_tasks: 0 });
   });
@@ -244,7 +269,10 @@ describe('task discovery and files', () => {
     const result = await new EchoToTask({ params: fileParams, client }).execute();
 
     expect(result.success_count).toBe(1);
-    expect(client.writes.get(1)?.last).toMatchObject({ primaryFileName: 'one.jpg', dataFileName: 'one.json' });
+    expect(client.writes.get(1)?.last).toMatchObject({
+      primaryFileName: 'one.jpg',
+      dataFileName: 'one.json',
+    });
   });
 
   it('falls back to data_units/{id}/?expand=files when the task answer has no files', async () => {
@@ -261,7 +289,10 @@ describe('task discovery and files', () => {
 
     expect(result.success_count).toBe(1);
     expect(client.callsOf('getDataUnit').map((call) => call.args[0])).toEqual([77]);
-    expect(client.writes.get(1)?.last).toMatchObject({ primaryFileName: '77.jpg', dataFileName: 'labels.json' });
+    expect(client.writes.get(1)?.last).toMatchObject({
+      primaryFileName: '77.jpg',
+      dataFileName: 'labels.json',
+    });
   });
 
   it('passes task_filters to discovery with the project of the params', async () => {
@@ -332,7 +363,9 @@ describe('cancellation', () => {
     const result = await action.execute();
 
     expect(result).toMatchObject({ status: 'STOPPED', success_count: 0, failed_count: 3 });
-    expect(result.failures.map((failure) => failure.error)).toEqual(Array(3).fill('Cancelled before completion'));
+    expect(result.failures.map((failure) => failure.error)).toEqual(
+      Array(3).fill('Cancelled before completion'),
+    );
     expectCountsAddUp(result);
     expect(client.writes.size).toBe(0);
   });
@@ -349,9 +382,18 @@ describe('cancellation', () => {
 describe('parameters', () => {
   it.each([
     [{ ...fileParams, name: '  ' }, 'Invalid params: name: must not be blank'],
-    [{ ...fileParams, project: 'one' }, 'Invalid params: project: expected an integer id, received string "one"'],
-    [{ ...fileParams, method: 'magic' }, "Invalid params: method: expected one of 'file', 'inference', received string \"magic\""],
-    [{ ...fileParams, target_specification_name: undefined }, "Invalid params: target_specification_name: required when method is 'file'"],
+    [
+      { ...fileParams, project: 'one' },
+      'Invalid params: project: expected an integer id, received string "one"',
+    ],
+    [
+      { ...fileParams, method: 'magic' },
+      "Invalid params: method: expected one of 'file', 'inference', received string \"magic\"",
+    ],
+    [
+      { ...fileParams, target_specification_name: undefined },
+      "Invalid params: target_specification_name: required when method is 'file'",
+    ],
     [{ ...inferenceParams, model: undefined }, "Invalid params: model: required when method is 'inference'"],
     [{ ...fileParams, task_filter: {} }, 'Invalid params: task_filter: unknown field'],
     [{ ...fileParams, agent: undefined }, 'Invalid params: agent: required'],
@@ -401,8 +443,15 @@ describe('job reporting', () => {
       progress_record: { annotate_task_data: { current: 3, total: 3, percent: 100 } },
       metrics_record: { annotate_task_data: { success: 2, failed: 1, stand_by: 0 } },
     });
-    expect(client.logs).toContainEqual({ job: 99, level: 'warning', message: 'Task 2 failed: Task does not have a data unit' });
-    expect(client.logs.at(-1)).toMatchObject({ level: 'info', message: 'to_task SUCCEEDED: Annotated 2 of 3 tasks (1 failed)' });
+    expect(client.logs).toContainEqual({
+      job: 99,
+      level: 'warning',
+      message: 'Task 2 failed: Task does not have a data unit',
+    });
+    expect(client.logs.at(-1)).toMatchObject({
+      level: 'info',
+      message: 'to_task SUCCEEDED: Annotated 2 of 3 tasks (1 failed)',
+    });
   });
 
   it('a reporting failure is an event, never a job failure', async () => {

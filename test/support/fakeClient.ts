@@ -2,6 +2,8 @@
  * An in-memory platform for job tests: records every call, answers from a small seeded project, and lets a test
  * replace any answer. The real HTTP sandbox is tested in test/sandbox and test/cli.
  */
+
+import { ClientError } from '../../src/client/errors.js';
 import type {
   CallOptions,
   DataCollection,
@@ -15,7 +17,6 @@ import type {
   SynapseClient,
   Task,
 } from '../../src/client/types.js';
-import { ClientError } from '../../src/client/errors.js';
 
 /** A client error as the HTTP client raises it, for a fake call. */
 export function clientError(status: number, message = `answered ${status}`): ClientError {

@@ -19,7 +19,12 @@ export class EchoToTask extends ToTaskAction {
   }
 }
 
-export const fileParams = { name: 'Pre-label', project: 1, agent: 3, target_specification_name: 'annotation' };
+export const fileParams = {
+  name: 'Pre-label',
+  project: 1,
+  agent: 3,
+  target_specification_name: 'annotation',
+};
 export const inferenceParams = {
   name: 'Pre-label by model',
   project: 1,

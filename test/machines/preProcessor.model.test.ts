@@ -1,0 +1,436 @@
+/**
+ * Model-based tests of the pre-processor lifecycle.
+ *
+ * 1. An abstract model, written here independently of the real machine, says what a user of the lifecycle may see
+ *    after each answer of the platform and each passage of time. `xstate/graph` generates paths over it, and each path
+ *    is replayed against the real machine (scripted actors, simulated clock), comparing states at every step.
+ * 2. The real machine itself is traversed with the events its actors and timers produce, and every one of its state
+ *    nodes and transitions must be reached by some generated path.
+ */
+
+import { describe, expect, it } from 'vitest';
+import {
+  type AnyStateMachine,
+  type AnyStateNode,
+  type AnyTransitionDefinition,
+  createActor,
+  createMachine,
+  type EventObject,
+  fromPromise,
+  SimulatedClock,
+  type SnapshotFrom,
+} from 'xstate';
+import { createTestModel, getShortestPaths, getStateNodes, type StatePath } from 'xstate/graph';
+import { PreProcessorError } from '../../machines/errors.js';
+import {
+  type DispatchDeploymentInput,
+  type ListServeApplicationsInput,
+  type PreProcessorInput,
+  preProcessorMachine,
+} from '../../machines/preProcessor.machine.js';
+import { RequiredResourcesError } from '../../machines/resources.js';
+
+const POLL_INTERVAL_MS = 10_000;
+const TIMEOUT_MS = 180_000;
+
+/** Shaped like the platform client's error (SPEC §7). */
+class ClientError extends Error {
+  override name = 'ClientError';
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
+const pageOf = (status: string) => ({ count: 1, next: null, previous: null, results: [{ status }] });
+
+/**
+ * The abstract lifecycle. `LIST_*` is the answer of whichever serve-application listing is in flight (detection or
+ * poll), `DISPATCH_*` the answer of the run call, `TICK_INTERVAL` one poll interval passing, `TIMEOUT` the deadline
+ * set at dispatch passing. Outcomes are separate final states so that each path says which one it expects.
+ */
+const lifecycleModel = createMachine({
+  id: 'lifecycleModel',
+  types: {} as {
+    events:
+      | { type: 'LIST_RUNNING' }
+      | { type: 'LIST_PENDING' }
+      | { type: 'LIST_FAILED' }
+      | { type: 'LIST_MALFORMED' }
+      | { type: 'LIST_ERROR' }
+      | { type: 'DISPATCH_OK' }
+      | { type: 'DISPATCH_ERROR' }
+      | { type: 'TICK_INTERVAL' }
+      | { type: 'TIMEOUT' };
+  },
+  initial: 'detecting',
+  states: {
+    detecting: {
+      on: {
+        LIST_RUNNING: 'alreadyRunning',
+        // A failed app left from earlier, an unreadable answer or a client error all mean "deploy".
+        LIST_PENDING: 'dispatching',
+        LIST_FAILED: 'dispatching',
+        LIST_MALFORMED: 'dispatching',
+        LIST_ERROR: 'dispatching',
+      },
+    },
+    dispatching: {
+      on: { DISPATCH_OK: 'polling', DISPATCH_ERROR: 'dispatchFailed', TIMEOUT: 'timedOut' },
+    },
+    polling: {
+      on: {
+        LIST_RUNNING: 'ready',
+        LIST_FAILED: 'terminalFailure',
+        LIST_PENDING: 'sleeping',
+        LIST_MALFORMED: 'sleeping',
+        LIST_ERROR: 'sleeping',
+        TIMEOUT: 'timedOut',
+      },
+    },
+    sleeping: {
+      on: { TICK_INTERVAL: 'polling', TIMEOUT: 'timedOut' },
+    },
+    alreadyRunning: { type: 'final' },
+    ready: { type: 'final' },
+    dispatchFailed: { type: 'final' },
+    terminalFailure: { type: 'final' },
+    timedOut: { type: 'final' },
+  },
+});
+
+type Deferred = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The real machine with actors whose answers the test gives by hand, one abstract event at a time. */
+function createSystemUnderTest() {
+  const clock = new SimulatedClock();
+  const inFlight = { list: [] as Deferred[], dispatch: [] as Deferred[] };
+  let dispatchedAt: number | undefined;
+  const errors: unknown[] = [];
+  const machine = preProcessorMachine.provide({
+    actors: {
+      listServeApplications: fromPromise<unknown, ListServeApplicationsInput>(
+        () => new Promise((resolve, reject) => inFlight.list.push({ resolve, reject })),
+      ),
+      dispatchDeployment: fromPromise<unknown, DispatchDeploymentInput>(() => {
+        dispatchedAt = clock.now();
+        return new Promise((resolve, reject) => inFlight.dispatch.push({ resolve, reject }));
+      }),
+    },
+  });
+  const actor = createActor(machine, {
+    clock,
+    input: {
+      pluginCode: 'pre-proc',
+      agent: 3,
+      pollIntervalSeconds: POLL_INTERVAL_MS / 1000,
+      timeoutSeconds: TIMEOUT_MS / 1000,
+      now: () => clock.now(),
+    },
+  });
+  actor.subscribe({ error: (error) => errors.push(error) });
+  actor.start();
+
+  /** The one call in flight: the model only answers a call the machine is actually waiting for. */
+  function take(queue: Deferred[]): Deferred {
+    expect(queue).toHaveLength(1);
+    return queue.shift()!;
+  }
+
+  const answer = (queue: Deferred[], settle: (call: Deferred) => void) => async () => {
+    settle(take(queue));
+    await flush();
+  };
+
+  return {
+    actor,
+    inFlight,
+    errors,
+    events: {
+      LIST_RUNNING: answer(inFlight.list, (call) => call.resolve(pageOf('RUNNING'))),
+      LIST_PENDING: answer(inFlight.list, (call) => call.resolve(pageOf('DEPLOYING'))),
+      LIST_FAILED: answer(inFlight.list, (call) => call.resolve(pageOf('UNHEALTHY'))),
+      LIST_MALFORMED: answer(inFlight.list, (call) => call.resolve('<html>502 Bad Gateway</html>')),
+      LIST_ERROR: answer(inFlight.list, (call) => call.reject(new ClientError(503))),
+      DISPATCH_OK: answer(inFlight.dispatch, (call) => call.resolve({ job_id: 1 })),
+      DISPATCH_ERROR: answer(inFlight.dispatch, (call) => call.reject(new ClientError(400))),
+      TICK_INTERVAL: async () => {
+        // Generated paths are short: a tick never reaches the deadline, or the model would be wrong to stay alive.
+        expect(clock.now() + POLL_INTERVAL_MS).toBeLessThan(dispatchedAt! + TIMEOUT_MS);
+        clock.increment(POLL_INTERVAL_MS);
+        await flush();
+      },
+      TIMEOUT: async () => {
+        clock.increment(dispatchedAt! + TIMEOUT_MS - clock.now());
+        await flush();
+      },
+    },
+  };
+}
+
+type SystemUnderTest = ReturnType<typeof createSystemUnderTest>;
+
+function expectFailure(sut: SystemUnderTest, message: string): Error {
+  const snapshot = sut.actor.getSnapshot();
+  expect(snapshot.status).toBe('done');
+  expect(snapshot.value).toBe('failed');
+  const output = snapshot.output;
+  expect(output?.status).toBe('failed');
+  const error = output?.status === 'failed' ? output.error : undefined;
+  expect(error).toBeInstanceOf(PreProcessorError);
+  expect(error?.message).toBe(message);
+  return error!;
+}
+
+/** What the real machine must look like in each abstract state. */
+const stateChecks: Record<string, (sut: SystemUnderTest) => void> = {
+  detecting: (sut) => {
+    expect(sut.actor.getSnapshot().value).toBe('detecting');
+    expect([sut.inFlight.list.length, sut.inFlight.dispatch.length]).toEqual([1, 0]);
+  },
+  dispatching: (sut) => {
+    expect(sut.actor.getSnapshot().value).toEqual({ deploying: 'dispatching' });
+    expect([sut.inFlight.list.length, sut.inFlight.dispatch.length]).toEqual([0, 1]);
+  },
+  polling: (sut) => {
+    expect(sut.actor.getSnapshot().value).toEqual({ deploying: { waiting: 'polling' } });
+    expect([sut.inFlight.list.length, sut.inFlight.dispatch.length]).toEqual([1, 0]);
+  },
+  sleeping: (sut) => {
+    expect(sut.actor.getSnapshot().value).toEqual({ deploying: { waiting: 'sleeping' } });
+    expect([sut.inFlight.list.length, sut.inFlight.dispatch.length]).toEqual([0, 0]);
+  },
+  alreadyRunning: (sut) => {
+    expect(sut.actor.getSnapshot().value).toBe('ready');
+    expect(sut.actor.getSnapshot().output).toEqual({
+      status: 'ready',
+      serveApplicationStatus: 'RUNNING',
+      dispatched: false,
+      polls: 0,
+    });
+  },
+  ready: (sut) => {
+    expect(sut.actor.getSnapshot().value).toBe('ready');
+    expect(sut.actor.getSnapshot().output).toMatchObject({ status: 'ready', dispatched: true });
+  },
+  dispatchFailed: (sut) => {
+    const error = expectFailure(sut, 'Pre-processor deployment dispatch failed (ClientError)');
+    expect(error.cause).toBeInstanceOf(ClientError);
+  },
+  terminalFailure: (sut) => {
+    expectFailure(
+      sut,
+      'Pre-processor deployment failed: serve application reached terminal state (UNHEALTHY)',
+    );
+  },
+  timedOut: (sut) => {
+    expectFailure(sut, 'Pre-processor did not become ready within timeout');
+  },
+};
+
+describe('preProcessor machine against an abstract lifecycle model', () => {
+  const model = createTestModel(lifecycleModel);
+  // Shortest paths to every (state, incoming transition) pair cover every model transition, the poll loop included;
+  // simple paths add every acyclic route. Paths that are a prefix of another are dropped by the model.
+  const paths = [...model.getShortestPaths(), ...model.getSimplePaths()].filter(
+    (path, index, all) => all.findIndex((other) => other.description === path.description) === index,
+  );
+
+  it('generates paths that reach every model state and take every model transition', () => {
+    const reached = new Set(paths.flatMap((path) => path.steps.map((step) => String(step.state.value))));
+    expect([...reached].sort()).toEqual(Object.keys(lifecycleModel.root.states).sort());
+
+    const taken = new Set(
+      paths.flatMap((path) =>
+        path.steps.slice(1).map((step, i) => `${String(path.steps[i]?.state.value)}|${step.event.type}`),
+      ),
+    );
+    const declared = Object.values(lifecycleModel.root.states).flatMap((node) =>
+      [...node.transitions.keys()].map((eventType) => `${node.key}|${eventType}`),
+    );
+    expect([...taken].sort()).toEqual(declared.sort());
+  });
+
+  it.each(paths.map((path) => [path.description, path] as const))('%s', async (_, path) => {
+    const sut = createSystemUnderTest();
+    await flush();
+    await path.test({
+      states: Object.fromEntries(Object.entries(stateChecks).map(([key, check]) => [key, () => check(sut)])),
+      events: sut.events,
+    });
+    expect(sut.errors).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+type MachineSnapshot = SnapshotFrom<typeof preProcessorMachine>;
+
+/** Every transition the machine declares: event transitions (invoke onDone/onError and `after` included) and `always`. */
+function declaredTransitions(machine: AnyStateMachine): Map<string, AnyTransitionDefinition> {
+  const all = new Map<string, AnyTransitionDefinition>();
+  for (const node of [machine.root, ...getStateNodes(machine.root)] as AnyStateNode[]) {
+    for (const transitions of node.transitions.values()) {
+      for (const transition of transitions) all.set(transitionKey(transition), transition);
+    }
+    for (const transition of node.always ?? []) all.set(transitionKey(transition), transition);
+  }
+  return all;
+}
+
+/** Names a transition the same way in the bare machine and in a `provide`d copy (whose objects are new). */
+function transitionKey(transition: AnyTransitionDefinition): string {
+  const source = transition.source as AnyStateNode;
+  const siblings = transition.eventType
+    ? (source.transitions.get(transition.eventType) ?? [])
+    : ((source.always ?? []) as AnyTransitionDefinition[]);
+  const targets = (transition.target ?? []).map((target) => (target as AnyStateNode).id).join(',');
+  const on = transition.eventType || 'always';
+  return `${source.id} --${on}[${siblings.indexOf(transition)}]--> ${targets}`;
+}
+
+/** The events the machine's own actors and timers send, derived from its invoke ids and delayed transitions. */
+function actorAndTimerEvents(machine: AnyStateMachine): EventObject[] {
+  const answers = [pageOf('RUNNING'), pageOf('DEPLOYING'), pageOf('DEPLOY_FAILED'), { results: 'garbage' }];
+  const events: EventObject[] = [];
+  for (const node of getStateNodes(machine.root) as AnyStateNode[]) {
+    for (const invoke of node.invoke) {
+      for (const output of answers)
+        events.push({ type: `xstate.done.actor.${invoke.id}`, output } as EventObject);
+      events.push({ type: `xstate.error.actor.${invoke.id}`, error: new ClientError(500) } as EventObject);
+    }
+    for (const delayed of node.after) events.push({ type: delayed.eventType });
+  }
+  return events;
+}
+
+const traversalInputs: Record<string, PreProcessorInput> = {
+  'valid required_resources': {
+    pluginCode: 'pre-proc',
+    agent: 3,
+    requiredResources: { num_gpus: 1 },
+    now: () => 0,
+  },
+  'invalid required_resources': {
+    pluginCode: 'pre-proc',
+    agent: 3,
+    requiredResources: { num_gpus: -1 },
+    now: () => 0,
+  },
+};
+
+/**
+ * Shortest paths to every (state, incoming event, previous state) triple, so that each transition, not only each
+ * state, ends some path. Context (poll counters, timestamps) is left out of the key or the poll loop would never end.
+ */
+function realMachinePaths(input: PreProcessorInput): StatePath<MachineSnapshot, EventObject>[] {
+  const candidates = actorAndTimerEvents(preProcessorMachine);
+  const nodes = getStateNodes(preProcessorMachine.root) as AnyStateNode[];
+  return getShortestPaths(preProcessorMachine, {
+    input,
+    // Only what the active states listen to: the live actor errors on an `xstate.error.actor.*` nobody handles.
+    events: ((snapshot: MachineSnapshot) => {
+      if (snapshot.status !== 'active') return [];
+      const active = nodes.filter((node) => snapshot.matches(node.path.join('.') as never));
+      const handled = new Set(active.flatMap((node) => node.ownEvents));
+      return candidates.filter((event) => handled.has(event.type));
+    }) as never,
+    serializeState: (snapshot, event, previous) =>
+      JSON.stringify([snapshot.value, snapshot.status, event?.type ?? null, previous?.value ?? null]),
+  }) as StatePath<MachineSnapshot, EventObject>[];
+}
+
+/** Replays a path on a live actor (actors that never answer, a clock that never moves) and records each transition. */
+function replay(path: StatePath<MachineSnapshot, EventObject>, input: PreProcessorInput) {
+  const taken: string[] = [];
+  const errors: unknown[] = [];
+  const machine = preProcessorMachine.provide({
+    actors: {
+      listServeApplications: fromPromise<unknown, ListServeApplicationsInput>(() => new Promise(() => {})),
+      dispatchDeployment: fromPromise<unknown, DispatchDeploymentInput>(() => new Promise(() => {})),
+    },
+  });
+  const actor = createActor(machine, {
+    input,
+    clock: new SimulatedClock(),
+    inspect: (inspection) => {
+      if (inspection.type === '@xstate.microstep' && inspection.actorRef === actor) {
+        taken.push(...inspection._transitions.map(transitionKey));
+      }
+    },
+  });
+  actor.subscribe({ error: (error) => errors.push(error) });
+  actor.start();
+  for (const [index, step] of path.steps.entries()) {
+    if (index > 0) actor.send(step.event);
+    // The live actor and the pure traversal must agree at every step.
+    expect(actor.getSnapshot().value).toEqual(step.state.value);
+    expect(actor.getSnapshot().status).toBe(step.state.status);
+  }
+  const snapshot = actor.getSnapshot();
+  actor.stop();
+  return { taken, errors, snapshot };
+}
+
+describe('preProcessor machine traversal', () => {
+  const runs = Object.entries(traversalInputs).flatMap(([label, input]) =>
+    realMachinePaths(input).map((path) => ({ label, input, path })),
+  );
+
+  it('reaches every state node and takes every declared transition', () => {
+    const taken = new Set<string>();
+    const reachedNodes = new Set<string>();
+    const nodes = getStateNodes(preProcessorMachine.root) as AnyStateNode[];
+    for (const { input, path } of runs) {
+      const run = replay(path, input);
+      expect(run.errors).toEqual([]);
+      for (const key of run.taken) taken.add(key);
+      for (const step of path.steps) {
+        for (const node of nodes)
+          if (step.state.matches(node.path.join('.') as never)) reachedNodes.add(node.id);
+      }
+    }
+    expect([...reachedNodes].sort()).toEqual(nodes.map((node) => node.id).sort());
+    const declared = [...declaredTransitions(preProcessorMachine).keys()];
+    // The walk over `machine.root` must see every kind of transition the machine uses, or the comparison is hollow.
+    for (const kind of ['xstate.done.actor.', 'xstate.error.actor.', 'xstate.after.', '--always[']) {
+      expect(
+        declared.some((key) => key.includes(kind)),
+        kind,
+      ).toBe(true);
+    }
+    expect([...taken].filter((key) => !declared.includes(key))).toEqual([]);
+    expect(declared.filter((key) => !taken.has(key))).toEqual([]);
+  });
+
+  it('ends every traversal in a final state with the output the last event implies', () => {
+    const finals = runs.filter(({ path }) => path.state.status === 'done');
+    expect(finals.length).toBeGreaterThan(0);
+    for (const { path } of finals) {
+      const output = path.state.output;
+      const last = path.steps.at(-1)?.event.type ?? '';
+      if (path.state.value === 'ready') {
+        expect(output).toMatchObject({ status: 'ready', dispatched: last.includes('waiting.polling') });
+        continue;
+      }
+      expect(path.state.value).toBe('failed');
+      const error = output?.status === 'failed' ? output.error : undefined;
+      if (last.startsWith('xstate.after.timeout')) {
+        expect(error?.message).toBe('Pre-processor did not become ready within timeout');
+      } else if (last.startsWith('xstate.error.actor') && last.includes('dispatching')) {
+        expect(error?.message).toBe('Pre-processor deployment dispatch failed (ClientError)');
+      } else if (last.includes('waiting.polling')) {
+        expect(error?.message).toBe(
+          'Pre-processor deployment failed: serve application reached terminal state (DEPLOY_FAILED)',
+        );
+      } else {
+        // Only a failing always-check right after detection is left: the resources could not be read.
+        expect(last).toContain('detecting');
+        expect(error).toBeInstanceOf(RequiredResourcesError);
+      }
+    }
+  });
+});
