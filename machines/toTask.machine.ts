@@ -191,6 +191,7 @@ export const toTaskMachine = setup({
       context.exhausted && context.queue.length === 0 && inFlight(context).length === 0,
     nothingInFlight: ({ context }) => inFlight(context).length === 0,
     abortRequested: ({ event }) => event.type === 'cancel' && event.abort === true,
+    jobFailed: ({ context }) => context.error !== null,
   },
   actions: {
     failWith: assign({ error: (_, error: Error) => error }),
@@ -582,7 +583,7 @@ export const toTaskMachine = setup({
       },
     },
     ended: {
-      always: [{ guard: ({ context }) => context.error !== null, target: 'failed' }, { target: 'stopped' }],
+      always: [{ guard: 'jobFailed', target: 'failed' }, { target: 'stopped' }],
     },
     finished: { type: 'final', entry: 'emitFinished' },
     stopped: { type: 'final', entry: 'emitFinished' },

@@ -6,11 +6,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
+import { annotateTaskMachine } from '../machines/annotateTask.machine.js';
 import { preProcessorMachine } from '../machines/preProcessor.machine.js';
+import { toTaskMachine } from '../machines/toTask.machine.js';
 import { toMermaid } from '../src/visualize/mermaid.js';
 
 /** The machines drawn in `visualizations/`, one line each; `name` is also the file name and the `machines/` stem. */
 export const machines: { name: string; machine: AnyStateMachine }[] = [
+  { name: 'toTask', machine: toTaskMachine },
+  { name: 'annotateTask', machine: annotateTaskMachine },
   { name: 'preProcessor', machine: preProcessorMachine },
 ];
 
