@@ -4,11 +4,10 @@
  */
 import type { InspectionEvent, Observer } from 'xstate';
 import type { ToTaskResult } from '../machines/result.js';
-import { currentTask, type ToTaskHooks } from './actors/hooks.js';
-import { redact } from './client/redact.js';
+import { currentTask, type Scrub, type ToTaskHooks } from './actors/hooks.js';
 import type { SynapseClient } from './client/types.js';
 import { type ToTaskEventListeners, type ToTaskEventName, ToTaskEvents } from './events.js';
-import { clientSecrets, startToTask, type ToTaskJob } from './runner.js';
+import { scrubberFor, startToTask, type ToTaskJob } from './runner.js';
 
 /** What a `ToTaskAction` is constructed with. */
 export interface ToTaskActionOptions {
@@ -133,7 +132,7 @@ export class ToTaskAction implements ToTaskHooks {
   }
 
   async #start() {
-    const secrets = clientSecrets(this.client);
+    const scrub = scrubberFor(this.client);
     const job = startToTask({
       params: this.options.params,
       client: this.client,
@@ -150,18 +149,18 @@ export class ToTaskAction implements ToTaskHooks {
     this.#job = job;
     try {
       const output = await job.done;
-      return { result: redactResult(output.result, secrets), error: output.error };
+      return { result: scrubResult(output.result, scrub), error: output.error };
     } finally {
       this.#job = null;
     }
   }
 }
 
-function redactResult(result: ToTaskResult, secrets: readonly string[]): ToTaskResult {
+function scrubResult(result: ToTaskResult, scrub: Scrub): ToTaskResult {
   return {
     ...result,
-    message: redact(result.message, secrets),
-    failures: result.failures.map((failure) => ({ ...failure, error: redact(failure.error, secrets) })),
+    message: scrub(result.message),
+    failures: result.failures.map((failure) => ({ ...failure, error: scrub(failure.error) })),
   };
 }
 

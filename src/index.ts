@@ -67,9 +67,8 @@ export {
   toTaskMachine,
 } from '../machines/toTask.machine.js';
 export { createToTaskAction, ToTaskAction, type ToTaskActionOptions, type ToTaskPlugin } from './action.js';
-export { currentTask, type TaskScope, type ToTaskHooks } from './actors/hooks.js';
-export { redact } from './client/redact.js';
-export type * from './client/types.js';
+export { currentTask, type Scrub, type TaskScope, type ToTaskHooks } from './actors/hooks.js';
+export * from './client/index.js';
 export {
   type ReportFailedEvent,
   type ToTaskEventListeners,
@@ -81,6 +80,7 @@ export { jobUpdateOf } from './reporting.js';
 export {
   type JobClock,
   provideToTaskMachine,
+  scrubberFor,
   startToTask,
   type ToTaskJob,
   type ToTaskRunOptions,

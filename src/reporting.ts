@@ -3,7 +3,8 @@
  * (category `annotate_task_data`) and `POST logs/`. Updates are coalesced (one request in flight, the latest figures
  * next), so thousands of tasks do not become thousands of PATCHes. A reporting failure is an event, never a job failure.
  */
-import { redact } from './client/redact.js';
+
+import type { Scrub } from './actors/hooks.js';
 import type { JobUpdate, LogEntry, SynapseClient } from './client/types.js';
 import type { ToTaskEvents } from './events.js';
 
@@ -45,7 +46,7 @@ export function attachJobReporting(
   events: ToTaskEvents,
   client: SynapseClient,
   jobId: number | string,
-  secrets: readonly string[],
+  scrub: Scrub,
 ): { flush(): Promise<void> } {
   let pendingUpdate: JobUpdate | null = null;
   let pendingLogs: LogEntry[] = [];
@@ -56,7 +57,7 @@ export function attachJobReporting(
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     events.dispatch({
       type: 'report.failed',
-      message: redact(`Could not report job progress (${text})`, secrets),
+      message: scrub(`Could not report job progress (${text})`),
     });
   };
   const pump = async () => {
@@ -75,7 +76,7 @@ export function attachJobReporting(
     });
   };
   const log = (level: LogEntry['level'], message: string) => {
-    pendingLogs.push({ job: jobId, level, message: redact(message, secrets) });
+    pendingLogs.push({ job: jobId, level, message: scrub(message) });
     kick();
   };
   const update = () => {

@@ -8,7 +8,7 @@ import { errorTypeName } from '../machines/errors.js';
 import { preProcessorMachine } from '../machines/preProcessor.machine.js';
 import { buildResult, type ToTaskResult } from '../machines/result.js';
 import { type ToTaskOutput, toTaskMachine } from '../machines/toTask.machine.js';
-import { convertFromFile, convertFromInference, type ToTaskHooks } from './actors/hooks.js';
+import { convertFromFile, convertFromInference, type Scrub, type ToTaskHooks } from './actors/hooks.js';
 import * as platform from './actors/platform.js';
 import { redact } from './client/redact.js';
 import type { SynapseClient } from './client/types.js';
@@ -62,7 +62,7 @@ export interface ToTaskRunOptions {
 export function provideToTaskMachine(
   client: SynapseClient,
   hooks: ToTaskHooks,
-  secrets: readonly string[] = [],
+  scrub: Scrub = scrubberFor(client),
 ) {
   return toTaskMachine.provide({
     actors: {
@@ -82,20 +82,23 @@ export function provideToTaskMachine(
           fetchDataUnit: platform.fetchDataUnit(client),
           runInference: platform.runInference(client),
           submitTaskData: platform.submitTaskData(client),
-          convertFromFile: convertFromFile(hooks, secrets),
-          convertFromInference: convertFromInference(hooks, secrets),
+          convertFromFile: convertFromFile(hooks, scrub),
+          convertFromInference: convertFromInference(hooks, scrub),
         },
       }),
     },
   });
 }
 
-/** The strings a client declares secret (token, tenant, base URL), when it declares any. */
-export function clientSecrets(client: SynapseClient): string[] {
-  const declared = (client as { secrets?: unknown }).secrets;
-  return Array.isArray(declared)
-    ? declared.filter((secret): secret is string => typeof secret === 'string')
-    : [];
+/**
+ * What cleans a text before it reaches a user: the client's own secrets (`client.redact`), the extra `secrets`, and
+ * in any case every URL, auth header value and stack frame.
+ *
+ * @example
+ * scrubberFor(client)('GET https://host/x?token=abc failed'); // 'GET [URL] failed'
+ */
+export function scrubberFor(client: SynapseClient, secrets: readonly string[] = []): Scrub {
+  return (text) => redact(client.redact ? client.redact(text) : text, secrets);
 }
 
 /** A started job. */
@@ -119,8 +122,8 @@ export interface ToTaskJob {
  */
 export function startToTask(options: ToTaskRunOptions): ToTaskJob {
   const events = options.events ?? new ToTaskEvents();
-  const secrets = [...clientSecrets(options.client), ...(options.secrets ?? [])];
-  const machine = provideToTaskMachine(options.client, options.hooks, secrets);
+  const scrub = scrubberFor(options.client, options.secrets);
+  const machine = provideToTaskMachine(options.client, options.hooks, scrub);
   const now = options.clock?.now ? () => options.clock!.now!() : undefined;
   const actor = createActor(machine, {
     input: {
@@ -135,7 +138,7 @@ export function startToTask(options: ToTaskRunOptions): ToTaskJob {
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
   const reporting =
-    options.jobId !== undefined ? attachJobReporting(events, options.client, options.jobId, secrets) : null;
+    options.jobId !== undefined ? attachJobReporting(events, options.client, options.jobId, scrub) : null;
   actor.on('*', (event) => events.dispatch(event));
 
   const cancel = (cancelOptions: { abort?: boolean } = {}) => {
@@ -148,7 +151,7 @@ export function startToTask(options: ToTaskRunOptions): ToTaskJob {
   // `toPromise` observes the root actor's errors, so an unexpected throw becomes a FAILED result, not a crash.
   const done = toPromise(actor)
     .catch((error: unknown): ToTaskOutput => {
-      const message = redact(`Job failed unexpectedly (${errorTypeName(error)})`, secrets);
+      const message = scrub(`Job failed unexpectedly (${errorTypeName(error)})`);
       const result: ToTaskResult = buildResult(
         { total: 0, success: 0, failed: 0, failures: [] },
         { jobError: message },

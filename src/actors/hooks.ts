@@ -7,7 +7,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { fromPromise } from 'xstate';
 import type { ConvertFromFileInput, ConvertFromInferenceInput } from '../../machines/annotateTask.machine.js';
 import { errorTypeName, PluginHookError } from '../../machines/errors.js';
-import { redact } from '../client/redact.js';
 
 /** The two conversion hooks of a to_task plugin (SPEC §4); sync or async. */
 export interface ToTaskHooks {
@@ -34,27 +33,30 @@ export function currentTask(): TaskScope | undefined {
   return taskScope.getStore();
 }
 
-function toHookError(error: unknown, secrets: readonly string[]): PluginHookError {
+/** Removes secrets from a text about to reach a user. */
+export type Scrub = (text: string) => string;
+
+function toHookError(error: unknown, scrub: Scrub): PluginHookError {
   const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
-  const firstLine = redact(message, secrets).split('\n', 1)[0] ?? '';
+  const firstLine = scrub(message).split('\n', 1)[0] ?? '';
   return new PluginHookError(
     errorTypeName(error),
     firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine,
   );
 }
 
-async function callHook(scope: TaskScope, secrets: readonly string[], call: () => unknown): Promise<unknown> {
+async function callHook(scope: TaskScope, scrub: Scrub, call: () => unknown): Promise<unknown> {
   try {
     return await taskScope.run(scope, call);
   } catch (error) {
-    throw toHookError(error, secrets);
+    throw toHookError(error, scrub);
   }
 }
 
 /** `convertDataFromFile(primaryFileUrl, primaryFileName, dataFileUrl, dataFileName, taskData)` */
-export const convertFromFile = (hooks: ToTaskHooks, secrets: readonly string[]) =>
+export const convertFromFile = (hooks: ToTaskHooks, scrub: Scrub) =>
   fromPromise<unknown, ConvertFromFileInput>(({ input, signal }) =>
-    callHook({ taskId: input.taskId, signal }, secrets, () =>
+    callHook({ taskId: input.taskId, signal }, scrub, () =>
       hooks.convertDataFromFile(
         input.primaryFileUrl,
         input.primaryFileName,
@@ -66,9 +68,9 @@ export const convertFromFile = (hooks: ToTaskHooks, secrets: readonly string[]) 
   );
 
 /** `convertDataFromInference(inferenceData, taskData)` */
-export const convertFromInference = (hooks: ToTaskHooks, secrets: readonly string[]) =>
+export const convertFromInference = (hooks: ToTaskHooks, scrub: Scrub) =>
   fromPromise<unknown, ConvertFromInferenceInput>(({ input, signal }) =>
-    callHook({ taskId: input.taskId, signal }, secrets, () =>
+    callHook({ taskId: input.taskId, signal }, scrub, () =>
       hooks.convertDataFromInference(input.inferenceData, input.taskData),
     ),
   );

@@ -272,6 +272,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * }
  */
 export class HttpSynapseClient implements SynapseClient {
+  /** Removes this client's token, tenant and base URL (and any URL, auth header or stack frame) from `text`. */
+  redact(text: string): string {
+    return redact(text, this.#secrets);
+  }
+
   /** The API root with a trailing slash, so that relative paths resolve under it. */
   readonly #base: URL;
   /** Only this origin ever receives the auth headers. */

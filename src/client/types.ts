@@ -138,4 +138,9 @@ export interface SynapseClient {
    * with the client's timeouts and retries. Used by the file hook helper.
    */
   fetchJson(url: string, options?: CallOptions): Promise<unknown>;
+  /**
+   * Removes this client's secrets (token, tenant, base URL) from a text about to reach a user. Optional: the job
+   * always removes URLs, auth headers and stack frames itself.
+   */
+  redact?(text: string): string;
 }

@@ -4,6 +4,7 @@
  */
 
 import { ClientError } from '../../src/client/errors.js';
+import { redact } from '../../src/client/redact.js';
 import type {
   CallOptions,
   DataCollection,
@@ -62,6 +63,11 @@ export class FakeClient implements SynapseClient {
   readonly jobUpdates: JobUpdate[] = [];
   readonly logs: LogEntry[] = [];
   readonly secrets: string[];
+
+  /** What the HTTP client does with its token and base URL, for this fake's declared secrets. */
+  redact(text: string): string {
+    return redact(text, this.secrets);
+  }
 
   project: Project | Error = { id: 1, data_collection: 10 };
   dataCollection: DataCollection | Error = {
