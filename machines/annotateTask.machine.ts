@@ -103,6 +103,23 @@ function hookErrorMessage(hook: string, error: unknown): string {
   return message ? `${hook} raised ${error.errorType}: ${message}` : `${hook} raised ${error.errorType}`;
 }
 
+type HookName = 'convertDataFromFile' | 'convertDataFromInference';
+
+function outputOf(event: { type: string }): unknown {
+  return 'output' in event ? event.output : undefined;
+}
+
+/** What follows a hook: its object is submitted; anything else it returns, or throws, fails the task. */
+function hookOutcome(hook: HookName) {
+  return {
+    onDone: [
+      { guard: 'hookReturnedObject', target: 'submitting', actions: 'keepHookOutput' },
+      { target: 'failed', actions: { type: 'rejectHookOutput', params: hook } },
+    ],
+    onError: { target: 'failed', actions: { type: 'failHook', params: hook } },
+  } as const;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -135,6 +152,15 @@ export const annotateTaskMachine = setup({
   },
   actions: {
     fail: assign({ error: (_, message: string) => message }),
+    keepHookOutput: assign({ data: ({ event }) => outputOf(event) as Record<string, unknown> }),
+    rejectHookOutput: assign({
+      error: ({ event }, hook: HookName) =>
+        `${hook} returned ${describeValue(outputOf(event))}, expected an object`,
+    }),
+    failHook: assign({
+      error: ({ event }, hook: HookName) =>
+        hookErrorMessage(hook, 'error' in event ? event.error : undefined),
+    }),
   },
 }).createMachine({
   id: 'annotateTask',
@@ -236,28 +262,7 @@ export const annotateTaskMachine = setup({
             taskData: context.task,
           };
         },
-        onDone: [
-          {
-            guard: 'hookReturnedObject',
-            target: 'submitting',
-            actions: assign({ data: ({ event }) => event.output as Record<string, unknown> }),
-          },
-          {
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: ({ event }) =>
-                `convertDataFromFile returned ${describeValue(event.output)}, expected an object`,
-            },
-          },
-        ],
-        onError: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: ({ event }) => hookErrorMessage('convertDataFromFile', event.error),
-          },
-        },
+        ...hookOutcome('convertDataFromFile'),
       },
     },
     inferring: {
@@ -299,28 +304,7 @@ export const annotateTaskMachine = setup({
           inferenceData: context.inferenceData,
           taskData: context.task,
         }),
-        onDone: [
-          {
-            guard: 'hookReturnedObject',
-            target: 'submitting',
-            actions: assign({ data: ({ event }) => event.output as Record<string, unknown> }),
-          },
-          {
-            target: 'failed',
-            actions: {
-              type: 'fail',
-              params: ({ event }) =>
-                `convertDataFromInference returned ${describeValue(event.output)}, expected an object`,
-            },
-          },
-        ],
-        onError: {
-          target: 'failed',
-          actions: {
-            type: 'fail',
-            params: ({ event }) => hookErrorMessage('convertDataFromInference', event.error),
-          },
-        },
+        ...hookOutcome('convertDataFromInference'),
       },
     },
     submitting: {

@@ -195,6 +195,13 @@ export const toTaskMachine = setup({
   },
   actions: {
     failWith: assign({ error: (_, error: Error) => error }),
+    /** A platform call before the loop failed: `Could not load project (ClientError 404)`, the error as cause. */
+    failLoading: assign({
+      error: ({ event }, what: string) => {
+        const cause = 'error' in event ? event.error : undefined;
+        return new ToTaskError('platform', `Could not load ${what} (${describeCallError(cause)})`, { cause });
+      },
+    }),
     /** Start queued tasks up to the concurrency; ask for the next page when the queue runs low. */
     startTasks: enqueueActions(({ context, enqueue }) => {
       if (context.stopped || context.error) return;
@@ -340,16 +347,7 @@ export const toTaskMachine = setup({
             }),
           },
         ],
-        onError: {
-          target: 'failed',
-          actions: {
-            type: 'failWith',
-            params: ({ event }) =>
-              new ToTaskError('platform', `Could not load project (${describeCallError(event.error)})`, {
-                cause: event.error,
-              }),
-          },
-        },
+        onError: { target: 'failed', actions: { type: 'failLoading', params: 'project' } },
       },
     },
     checkingProject: {
@@ -382,20 +380,7 @@ export const toTaskMachine = setup({
             },
           }),
         },
-        onError: {
-          target: 'failed',
-          actions: {
-            type: 'failWith',
-            params: ({ event }) =>
-              new ToTaskError(
-                'platform',
-                `Could not load data collection (${describeCallError(event.error)})`,
-                {
-                  cause: event.error,
-                },
-              ),
-          },
-        },
+        onError: { target: 'failed', actions: { type: 'failLoading', params: 'data collection' } },
       },
     },
     preparing: {
@@ -438,20 +423,7 @@ export const toTaskMachine = setup({
             };
           }),
         },
-        onError: {
-          target: 'failed',
-          actions: {
-            type: 'failWith',
-            params: ({ event }) =>
-              new ToTaskError(
-                'platform',
-                `Could not load pre-processor release (${describeCallError(event.error)})`,
-                {
-                  cause: event.error,
-                },
-              ),
-          },
-        },
+        onError: { target: 'failed', actions: { type: 'failLoading', params: 'pre-processor release' } },
       },
     },
     checkingPluginRelease: {

@@ -2,34 +2,26 @@
  * `ToTaskAction`: what a plugin author subclasses (SPEC §4). Override the two hooks; `execute()` runs the job and
  * rejects on job-level failures, `run()` never rejects.
  */
-import type { InspectionEvent, Observer } from 'xstate';
 import type { ToTaskResult } from '../machines/result.js';
 import { currentTask, type Scrub, type ToTaskHooks } from './actors/hooks.js';
 import type { SynapseClient } from './client/types.js';
 import { type ToTaskEventListeners, type ToTaskEventName, ToTaskEvents } from './events.js';
-import { scrubberFor, startToTask, type ToTaskJob } from './runner.js';
+import { scrubberFor, startToTask, type ToTaskJob, type ToTaskRunOptions } from './runner.js';
 
-/** What a `ToTaskAction` is constructed with. */
-export interface ToTaskActionOptions {
-  /** The to_task parameters (SPEC §2): validated when the job runs; an invalid field is named in the error. */
-  params: unknown;
-  /** The platform client (`HttpSynapseClient`, or a fake in tests). */
-  client: SynapseClient;
-  /** Tasks annotated at once (default 8). */
-  concurrency?: number;
-  /** Tasks per page of task discovery (default 100). */
-  pageSize?: number;
-  /** Pre-processor poll interval in seconds (default 10). */
-  pollIntervalSeconds?: number;
-  /** Pre-processor timeout from dispatch in seconds (default 180). */
-  timeoutSeconds?: number;
-  /** Aborting cancels the job: it ends `STOPPED` once the tasks in flight are done. */
-  signal?: AbortSignal;
-  /** A platform job id: progress, metrics and logs go to the backend (SPEC §8). */
-  jobId?: number | string;
-  /** An inspector observer for the machines (see `createOfflineInspector` / `@statelyai/inspect`). */
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-}
+/** What a `ToTaskAction` is constructed with: the run options of {@link startToTask} but the hooks (the action's own). */
+export interface ToTaskActionOptions
+  extends Pick<
+    ToTaskRunOptions,
+    | 'params'
+    | 'client'
+    | 'concurrency'
+    | 'pageSize'
+    | 'pollIntervalSeconds'
+    | 'timeoutSeconds'
+    | 'signal'
+    | 'jobId'
+    | 'inspect'
+  > {}
 
 /**
  * The pre-annotation `to_task` action. Subclass it and override the conversion hooks.
