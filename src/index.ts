@@ -85,3 +85,11 @@ export {
   type ToTaskJob,
   type ToTaskRunOptions,
 } from './runner.js';
+export {
+  createOfflineInspector,
+  createStatelyInspector,
+  type OfflineInspector,
+  type OfflineInspectorOptions,
+  type StatelyInspector,
+  type StatelyInspectorOptions,
+} from './inspector/index.js';

@@ -227,8 +227,12 @@ export function toMermaid(machine: AnyStateMachine): string {
     const label = node.type === 'history' ? (node.history === 'deep' ? 'H*' : 'H') : node.key;
     const invokes = node.invoke.map((invoke) => (typeof invoke.src === 'string' ? invoke.src : invoke.id));
     // A description line replaces the state's name in the box, so a state that gets one also declares its name.
-    if (label !== id || invokes.length > 0) lines.push(`${pad}state "${quotedText(label)}" as ${id}`);
-    for (const source of invokes) lines.push(`${pad}${id} : ${labelText(`invoke ${source}`)}`);
+    const composite = childrenOf(node).length > 0;
+    // Mermaid refuses a description on a composite state ("Group nodes can only have label"): its invokes join the label.
+    const title =
+      composite && invokes.length > 0 ? [label, ...invokes.map((source) => `invoke ${source}`)].join(' · ') : label;
+    if (title !== id || invokes.length > 0) lines.push(`${pad}state "${quotedText(title)}" as ${id}`);
+    if (!composite) for (const source of invokes) lines.push(`${pad}${id} : ${labelText(`invoke ${source}`)}`);
     if (childrenOf(node).length > 0) {
       lines.push(`${pad}state ${id} {`, ...block(node, depth + 1), `${pad}}`);
     } else if (lines.length === 0) {
