@@ -76,6 +76,14 @@ export {
   ToTaskEvents,
   type ToTaskJobEvent,
 } from './events.js';
+export {
+  createOfflineInspector,
+  createStatelyInspector,
+  type OfflineInspector,
+  type OfflineInspectorOptions,
+  type StatelyInspector,
+  type StatelyInspectorOptions,
+} from './inspector/index.js';
 export { jobUpdateOf } from './reporting.js';
 export {
   type JobClock,
@@ -85,11 +93,3 @@ export {
   type ToTaskJob,
   type ToTaskRunOptions,
 } from './runner.js';
-export {
-  createOfflineInspector,
-  createStatelyInspector,
-  type OfflineInspector,
-  type OfflineInspectorOptions,
-  type StatelyInspector,
-  type StatelyInspectorOptions,
-} from './inspector/index.js';

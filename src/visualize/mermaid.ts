@@ -230,9 +230,12 @@ export function toMermaid(machine: AnyStateMachine): string {
     const composite = childrenOf(node).length > 0;
     // Mermaid refuses a description on a composite state ("Group nodes can only have label"): its invokes join the label.
     const title =
-      composite && invokes.length > 0 ? [label, ...invokes.map((source) => `invoke ${source}`)].join(' · ') : label;
+      composite && invokes.length > 0
+        ? [label, ...invokes.map((source) => `invoke ${source}`)].join(' · ')
+        : label;
     if (title !== id || invokes.length > 0) lines.push(`${pad}state "${quotedText(title)}" as ${id}`);
-    if (!composite) for (const source of invokes) lines.push(`${pad}${id} : ${labelText(`invoke ${source}`)}`);
+    if (!composite)
+      for (const source of invokes) lines.push(`${pad}${id} : ${labelText(`invoke ${source}`)}`);
     if (childrenOf(node).length > 0) {
       lines.push(`${pad}state ${id} {`, ...block(node, depth + 1), `${pad}}`);
     } else if (lines.length === 0) {
