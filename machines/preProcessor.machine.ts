@@ -6,6 +6,7 @@
  */
 import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
 import { errorTypeName, PreProcessorError } from './errors.js';
+import { positiveSeconds } from './options.js';
 import { buildDeploymentParams, type DeploymentParams } from './resources.js';
 import { classifyServeApp, type ServeAppClassification } from './serveStatus.js';
 
@@ -82,14 +83,6 @@ export interface PreProcessorContext {
   lastStatus: string | null;
   lastPollError: unknown;
   error: Error | null;
-}
-
-function positiveSeconds(value: number | undefined, fallback: number, field: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`Expected \`${field}\` to be a positive number of seconds, got ${String(value)}`);
-  }
-  return value;
 }
 
 /** An actor slot's placeholder: fails loudly until `machine.provide({ actors })` fills it. */

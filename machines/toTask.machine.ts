@@ -14,8 +14,11 @@ import {
   describeCallError,
 } from './annotateTask.machine.js';
 import { jobMessages, ToTaskError } from './errors.js';
+import { positiveInteger, positiveSeconds } from './options.js';
 import { parseToTaskParams, type ToTaskParams } from './params.js';
 import {
+  defaultPollIntervalSeconds,
+  defaultTimeoutSeconds,
   type PreProcessorEmitted,
   type PreProcessorOutput,
   preProcessorMachine,
@@ -87,8 +90,8 @@ export interface ToTaskContext {
   params: ToTaskParams | null;
   concurrency: number;
   pageSize: number;
-  pollIntervalSeconds: number | undefined;
-  timeoutSeconds: number | undefined;
+  pollIntervalSeconds: number;
+  timeoutSeconds: number;
   now: () => number;
   dataCollectionId: number | null;
   plan: AnnotationPlan | null;
@@ -119,14 +122,6 @@ function slot<TOutput, TInput>(name: string) {
   return fromPromise<TOutput, TInput>(async () => {
     throw new Error(`The \`${name}\` actor was not provided`);
   });
-}
-
-function positiveInteger(value: number | undefined, fallback: number, field: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected \`${field}\` to be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -191,6 +186,7 @@ export const toTaskMachine = setup({
       context.exhausted && context.queue.length === 0 && inFlight(context).length === 0,
     nothingInFlight: ({ context }) => inFlight(context).length === 0,
     abortRequested: ({ event }) => event.type === 'cancel' && event.abort === true,
+    cancelled: ({ context }) => context.stopped,
     jobFailed: ({ context }) => context.error !== null,
   },
   actions: {
@@ -268,8 +264,20 @@ export const toTaskMachine = setup({
         failed: context.failed + aborted.length,
         failures: [...context.failures, ...aborted],
       });
-      for (const failure of aborted)
+      for (const failure of aborted) {
         enqueue.emit({ type: 'task.failed', taskId: failure.task_id, error: failure.error });
+      }
+      if (aborted.length > 0) {
+        enqueue.emit({
+          type: 'progress',
+          ...progressFigures({
+            success: context.success,
+            failed: context.failed + aborted.length,
+            total: Math.max(context.expectedTotal, context.discovered),
+            elapsedMs: context.now() - (context.startedAt || context.now()),
+          }),
+        });
+      }
     }),
     emitFinished: emit(({ context }) => ({ type: 'job.finished' as const, result: resultOf(context) })),
   },
@@ -280,8 +288,12 @@ export const toTaskMachine = setup({
     params: null,
     concurrency: positiveInteger(input.concurrency, defaultConcurrency, 'concurrency'),
     pageSize: positiveInteger(input.pageSize, defaultPageSize, 'pageSize'),
-    pollIntervalSeconds: input.pollIntervalSeconds,
-    timeoutSeconds: input.timeoutSeconds,
+    pollIntervalSeconds: positiveSeconds(
+      input.pollIntervalSeconds,
+      defaultPollIntervalSeconds,
+      'pollIntervalSeconds',
+    ),
+    timeoutSeconds: positiveSeconds(input.timeoutSeconds, defaultTimeoutSeconds, 'timeoutSeconds'),
     now: input.now ?? Date.now,
     dataCollectionId: null,
     plan: null,
@@ -512,16 +524,20 @@ export const toTaskMachine = setup({
           ],
         },
         'discovery.done': { actions: [assign({ exhausted: true, pulling: false }), 'startTasks'] },
-        'discovery.error': {
-          target: '.draining',
-          actions: {
-            type: 'failWith',
-            params: ({ event }) =>
-              new ToTaskError('platform', `Task discovery failed (${describeCallError(event.error)})`, {
-                cause: event.error,
-              }),
+        'discovery.error': [
+          // After a cancel no further page was needed: the job ends STOPPED, as the user asked, not FAILED.
+          { guard: 'cancelled', actions: assign({ pulling: false }) },
+          {
+            target: '.draining',
+            actions: {
+              type: 'failWith',
+              params: ({ event }) =>
+                new ToTaskError('platform', `Task discovery failed (${describeCallError(event.error)})`, {
+                  cause: event.error,
+                }),
+            },
           },
-        },
+        ],
         'xstate.done.actor.*': { actions: ['recordTask', 'startTasks'] },
       },
       initial: 'running',

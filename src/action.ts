@@ -2,6 +2,8 @@
  * `ToTaskAction`: what a plugin author subclasses (SPEC §4). Override the two hooks; `execute()` runs the job and
  * rejects on job-level failures, `run()` never rejects.
  */
+
+import { checkJobOptions } from '../machines/options.js';
 import type { ToTaskResult } from '../machines/result.js';
 import { currentTask, type Scrub, type ToTaskHooks } from './actors/hooks.js';
 import type { SynapseClient } from './client/types.js';
@@ -55,6 +57,7 @@ export class ToTaskAction implements ToTaskHooks {
     if (typeof options.client !== 'object' || options.client === null) {
       throw new TypeError('Expected `options.client` to be a SynapseClient');
     }
+    checkJobOptions(options);
     this.options = Object.freeze({ ...options });
   }
 

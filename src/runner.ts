@@ -5,6 +5,7 @@
 import { createActor, type InspectionEvent, type Observer, toPromise } from 'xstate';
 import { annotateTaskMachine } from '../machines/annotateTask.machine.js';
 import { errorTypeName } from '../machines/errors.js';
+import { checkJobOptions } from '../machines/options.js';
 import { preProcessorMachine } from '../machines/preProcessor.machine.js';
 import { buildResult, type ToTaskResult } from '../machines/result.js';
 import { type ToTaskOutput, toTaskMachine } from '../machines/toTask.machine.js';
@@ -114,6 +115,7 @@ export interface ToTaskJob {
 
 /**
  * Starts a to_task job. Listen on `job.events` (attached before the machine starts, so nothing is missed).
+ * Throws a `TypeError` at once for a numeric option that is not usable (`concurrency: 0`).
  *
  * @example
  * const job = startToTask({ params, client, hooks });
@@ -121,6 +123,7 @@ export interface ToTaskJob {
  * const { result } = await job.done;
  */
 export function startToTask(options: ToTaskRunOptions): ToTaskJob {
+  checkJobOptions(options);
   const events = options.events ?? new ToTaskEvents();
   const scrub = scrubberFor(options.client, options.secrets);
   const machine = provideToTaskMachine(options.client, options.hooks, scrub);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import { createActor, fromPromise } from 'xstate';
 import { PreProcessorError } from '../../machines/errors.js';
 import {
   type DispatchDeploymentInput,
@@ -9,6 +9,7 @@ import {
   preProcessorMachine,
 } from '../../machines/preProcessor.machine.js';
 import { RequiredResourcesError } from '../../machines/resources.js';
+import { flush, SteppingClock } from '../support/machineHarness.js';
 
 const SECRET_URL = 'https://synapse.example.test/api/plugins/pre-proc/run/';
 const SECRET_TOKEN = 'syn-tok-5f0c1e2d9a';
@@ -22,34 +23,6 @@ class ClientError extends Error {
     super(`POST ${SECRET_URL} answered ${status} (Synapse-Access-Token: Token ${SECRET_TOKEN})`);
     this.status = status;
   }
-}
-
-/** A simulated clock that knows when its next timer is due, so a test can jump from timer to timer. */
-class SteppingClock extends SimulatedClock {
-  readonly #due = new Map<number, number>();
-
-  override setTimeout(fn: (...args: unknown[]) => void, timeout: number): number {
-    const id = super.setTimeout(() => {
-      this.#due.delete(id);
-      fn();
-    }, timeout);
-    this.#due.set(id, this.now() + timeout);
-    return id;
-  }
-
-  override clearTimeout(id: number): void {
-    this.#due.delete(id);
-    super.clearTimeout(id);
-  }
-
-  nextDue(): number | undefined {
-    return this.#due.size === 0 ? undefined : Math.min(...this.#due.values());
-  }
-}
-
-/** Lets every settled stub promise deliver its answer to the actor (done/error events go through microtasks). */
-function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 const forever = () => new Promise<never>(() => {});
@@ -105,16 +78,7 @@ function harness(options: HarnessOptions = {}) {
   });
 
   /** Moves simulated time forward by `ms`, firing each due timer at its own instant and settling stubs between. */
-  async function advance(ms: number): Promise<void> {
-    const target = clock.now() + ms;
-    await flush();
-    for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
-      clock.set(next);
-      await flush();
-    }
-    clock.set(target);
-    await flush();
-  }
+  const advance = (ms: number) => clock.advance(ms);
 
   async function start(): Promise<void> {
     actor.start();

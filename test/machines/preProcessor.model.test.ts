@@ -10,9 +10,9 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  type AnyMachineSnapshot,
   type AnyStateMachine,
   type AnyStateNode,
-  type AnyTransitionDefinition,
   createActor,
   createMachine,
   type EventObject,
@@ -29,6 +29,16 @@ import {
   preProcessorMachine,
 } from '../../machines/preProcessor.machine.js';
 import { RequiredResourcesError } from '../../machines/resources.js';
+import {
+  CallQueue,
+  type Deferred,
+  declaredTransitions,
+  flush,
+  handledEvents,
+  reachedStateNodeIds,
+  replayOnLiveActor,
+  stateNodeIds,
+} from '../support/machineHarness.js';
 
 const POLL_INTERVAL_MS = 10_000;
 const TIMEOUT_MS = 180_000;
@@ -98,26 +108,23 @@ const lifecycleModel = createMachine({
   },
 });
 
-type Deferred = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
-
-function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** The real machine with actors whose answers the test gives by hand, one abstract event at a time. */
 function createSystemUnderTest() {
   const clock = new SimulatedClock();
-  const inFlight = { list: [] as Deferred[], dispatch: [] as Deferred[] };
+  const inFlight = {
+    list: new CallQueue<ListServeApplicationsInput>(),
+    dispatch: new CallQueue<DispatchDeploymentInput>(),
+  };
   let dispatchedAt: number | undefined;
   const errors: unknown[] = [];
   const machine = preProcessorMachine.provide({
     actors: {
-      listServeApplications: fromPromise<unknown, ListServeApplicationsInput>(
-        () => new Promise((resolve, reject) => inFlight.list.push({ resolve, reject })),
+      listServeApplications: fromPromise<unknown, ListServeApplicationsInput>(({ input }) =>
+        inFlight.list.start(input),
       ),
-      dispatchDeployment: fromPromise<unknown, DispatchDeploymentInput>(() => {
+      dispatchDeployment: fromPromise<unknown, DispatchDeploymentInput>(({ input }) => {
         dispatchedAt = clock.now();
-        return new Promise((resolve, reject) => inFlight.dispatch.push({ resolve, reject }));
+        return inFlight.dispatch.start(input);
       }),
     },
   });
@@ -134,14 +141,9 @@ function createSystemUnderTest() {
   actor.subscribe({ error: (error) => errors.push(error) });
   actor.start();
 
-  /** The one call in flight: the model only answers a call the machine is actually waiting for. */
-  function take(queue: Deferred[]): Deferred {
-    expect(queue).toHaveLength(1);
-    return queue.shift()!;
-  }
-
-  const answer = (queue: Deferred[], settle: (call: Deferred) => void) => async () => {
-    settle(take(queue));
+  // The model only answers a call the machine is actually waiting for: `take` expects exactly one in flight.
+  const answer = (queue: CallQueue<unknown>, settle: (call: Deferred) => void) => async () => {
+    settle(queue.take());
     await flush();
   };
 
@@ -189,19 +191,19 @@ function expectFailure(sut: SystemUnderTest, message: string): Error {
 const stateChecks: Record<string, (sut: SystemUnderTest) => void> = {
   detecting: (sut) => {
     expect(sut.actor.getSnapshot().value).toBe('detecting');
-    expect([sut.inFlight.list.length, sut.inFlight.dispatch.length]).toEqual([1, 0]);
+    expect([sut.inFlight.list.pending.length, sut.inFlight.dispatch.pending.length]).toEqual([1, 0]);
   },
   dispatching: (sut) => {
     expect(sut.actor.getSnapshot().value).toEqual({ deploying: 'dispatching' });
-    expect([sut.inFlight.list.length, sut.inFlight.dispatch.length]).toEqual([0, 1]);
+    expect([sut.inFlight.list.pending.length, sut.inFlight.dispatch.pending.length]).toEqual([0, 1]);
   },
   polling: (sut) => {
     expect(sut.actor.getSnapshot().value).toEqual({ deploying: { waiting: 'polling' } });
-    expect([sut.inFlight.list.length, sut.inFlight.dispatch.length]).toEqual([1, 0]);
+    expect([sut.inFlight.list.pending.length, sut.inFlight.dispatch.pending.length]).toEqual([1, 0]);
   },
   sleeping: (sut) => {
     expect(sut.actor.getSnapshot().value).toEqual({ deploying: { waiting: 'sleeping' } });
-    expect([sut.inFlight.list.length, sut.inFlight.dispatch.length]).toEqual([0, 0]);
+    expect([sut.inFlight.list.pending.length, sut.inFlight.dispatch.pending.length]).toEqual([0, 0]);
   },
   alreadyRunning: (sut) => {
     expect(sut.actor.getSnapshot().value).toBe('ready');
@@ -269,29 +271,6 @@ describe('preProcessor machine against an abstract lifecycle model', () => {
 
 type MachineSnapshot = SnapshotFrom<typeof preProcessorMachine>;
 
-/** Every transition the machine declares: event transitions (invoke onDone/onError and `after` included) and `always`. */
-function declaredTransitions(machine: AnyStateMachine): Map<string, AnyTransitionDefinition> {
-  const all = new Map<string, AnyTransitionDefinition>();
-  for (const node of [machine.root, ...getStateNodes(machine.root)] as AnyStateNode[]) {
-    for (const transitions of node.transitions.values()) {
-      for (const transition of transitions) all.set(transitionKey(transition), transition);
-    }
-    for (const transition of node.always ?? []) all.set(transitionKey(transition), transition);
-  }
-  return all;
-}
-
-/** Names a transition the same way in the bare machine and in a `provide`d copy (whose objects are new). */
-function transitionKey(transition: AnyTransitionDefinition): string {
-  const source = transition.source as AnyStateNode;
-  const siblings = transition.eventType
-    ? (source.transitions.get(transition.eventType) ?? [])
-    : ((source.always ?? []) as AnyTransitionDefinition[]);
-  const targets = (transition.target ?? []).map((target) => (target as AnyStateNode).id).join(',');
-  const on = transition.eventType || 'always';
-  return `${source.id} --${on}[${siblings.indexOf(transition)}]--> ${targets}`;
-}
-
 /** The events the machine's own actors and timers send, derived from its invoke ids and delayed transitions. */
 function actorAndTimerEvents(machine: AnyStateMachine): EventObject[] {
   const answers = [pageOf('RUNNING'), pageOf('DEPLOYING'), pageOf('DEPLOY_FAILED'), { results: 'garbage' }];
@@ -328,16 +307,10 @@ const traversalInputs: Record<string, PreProcessorInput> = {
  */
 function realMachinePaths(input: PreProcessorInput): StatePath<MachineSnapshot, EventObject>[] {
   const candidates = actorAndTimerEvents(preProcessorMachine);
-  const nodes = getStateNodes(preProcessorMachine.root) as AnyStateNode[];
   return getShortestPaths(preProcessorMachine, {
     input,
     // Only what the active states listen to: the live actor errors on an `xstate.error.actor.*` nobody handles.
-    events: ((snapshot: MachineSnapshot) => {
-      if (snapshot.status !== 'active') return [];
-      const active = nodes.filter((node) => snapshot.matches(node.path.join('.') as never));
-      const handled = new Set(active.flatMap((node) => node.ownEvents));
-      return candidates.filter((event) => handled.has(event.type));
-    }) as never,
+    events: ((snapshot: MachineSnapshot) => handledEvents(snapshot, candidates)) as never,
     serializeState: (snapshot, event, previous) =>
       JSON.stringify([snapshot.value, snapshot.status, event?.type ?? null, previous?.value ?? null]),
   }) as StatePath<MachineSnapshot, EventObject>[];
@@ -345,34 +318,13 @@ function realMachinePaths(input: PreProcessorInput): StatePath<MachineSnapshot, 
 
 /** Replays a path on a live actor (actors that never answer, a clock that never moves) and records each transition. */
 function replay(path: StatePath<MachineSnapshot, EventObject>, input: PreProcessorInput) {
-  const taken: string[] = [];
-  const errors: unknown[] = [];
   const machine = preProcessorMachine.provide({
     actors: {
       listServeApplications: fromPromise<unknown, ListServeApplicationsInput>(() => new Promise(() => {})),
       dispatchDeployment: fromPromise<unknown, DispatchDeploymentInput>(() => new Promise(() => {})),
     },
   });
-  const actor = createActor(machine, {
-    input,
-    clock: new SimulatedClock(),
-    inspect: (inspection) => {
-      if (inspection.type === '@xstate.microstep' && inspection.actorRef === actor) {
-        taken.push(...inspection._transitions.map(transitionKey));
-      }
-    },
-  });
-  actor.subscribe({ error: (error) => errors.push(error) });
-  actor.start();
-  for (const [index, step] of path.steps.entries()) {
-    if (index > 0) actor.send(step.event);
-    // The live actor and the pure traversal must agree at every step.
-    expect(actor.getSnapshot().value).toEqual(step.state.value);
-    expect(actor.getSnapshot().status).toBe(step.state.status);
-  }
-  const snapshot = actor.getSnapshot();
-  actor.stop();
-  return { taken, errors, snapshot };
+  return replayOnLiveActor(machine, path as StatePath<AnyMachineSnapshot, EventObject>, { input });
 }
 
 describe('preProcessor machine traversal', () => {
@@ -382,18 +334,16 @@ describe('preProcessor machine traversal', () => {
 
   it('reaches every state node and takes every declared transition', () => {
     const taken = new Set<string>();
-    const reachedNodes = new Set<string>();
-    const nodes = getStateNodes(preProcessorMachine.root) as AnyStateNode[];
     for (const { input, path } of runs) {
       const run = replay(path, input);
       expect(run.errors).toEqual([]);
       for (const key of run.taken) taken.add(key);
-      for (const step of path.steps) {
-        for (const node of nodes)
-          if (step.state.matches(node.path.join('.') as never)) reachedNodes.add(node.id);
-      }
     }
-    expect([...reachedNodes].sort()).toEqual(nodes.map((node) => node.id).sort());
+    const reachedNodes = reachedStateNodeIds(
+      preProcessorMachine,
+      runs.flatMap(({ path }) => path.steps.map((step) => step.state)),
+    );
+    expect(reachedNodes.sort()).toEqual(stateNodeIds(preProcessorMachine).sort());
     const declared = [...declaredTransitions(preProcessorMachine).keys()];
     // The walk over `machine.root` must see every kind of transition the machine uses, or the comparison is hollow.
     for (const kind of ['xstate.done.actor.', 'xstate.error.actor.', 'xstate.after.', '--always[']) {

@@ -472,3 +472,16 @@ describe('job reporting', () => {
     expect(client.callsOf('createLogs')).toHaveLength(0);
   });
 });
+
+describe('options', () => {
+  it.each([
+    [{ concurrency: 0 }, 'Expected `concurrency` to be a positive integer, got 0'],
+    [{ pageSize: 2.5 }, 'Expected `pageSize` to be a positive integer, got 2.5'],
+    [{ pollIntervalSeconds: 0 }, 'Expected `pollIntervalSeconds` to be a positive number of seconds, got 0'],
+    [{ timeoutSeconds: Number.NaN }, 'Expected `timeoutSeconds` to be a positive number of seconds, got NaN'],
+  ])('a numeric option that is not usable throws at construction: %j', (options, message) => {
+    const client = new FakeClient([1]);
+    expect(() => new EchoToTask({ params: inferenceParams, client, ...options })).toThrow(new TypeError(message));
+    expect(client.calls).toHaveLength(0);
+  });
+});

@@ -71,10 +71,21 @@ export interface Deferred<TInput = unknown> {
 export class CallQueue<TInput = unknown> {
   readonly calls: TInput[] = [];
   readonly pending: Deferred<TInput>[] = [];
+  /** Calls the machine stopped before they were answered (their actor's `signal` aborted). */
+  readonly aborted: TInput[] = [];
 
-  start(input: TInput): Promise<unknown> {
+  start(input: TInput, signal?: AbortSignal): Promise<unknown> {
     this.calls.push(input);
-    return new Promise((resolve, reject) => this.pending.push({ input, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const call = { input, resolve, reject };
+      this.pending.push(call);
+      signal?.addEventListener('abort', () => {
+        const index = this.pending.indexOf(call);
+        if (index < 0) return;
+        this.pending.splice(index, 1);
+        this.aborted.push(input);
+      });
+    });
   }
 
   /** The one call in flight: a test only answers a call the machine is actually waiting for. */
@@ -144,7 +155,8 @@ export function stateNodeIds(machine: AnyStateMachine): string[] {
 
 /**
  * Replays a path generated over the real machine on a live actor of `machine` (the same machine with stub actors that
- * never answer: the path's events stand for their answers) and records each transition the actor takes.
+ * never answer: the path's events stand for their answers) and records each transition the actor takes and every state
+ * node it enters, transient ones (left by an `always` within the same event) included.
  */
 export function replayOnLiveActor(
   machine: AnyStateMachine,
@@ -152,13 +164,19 @@ export function replayOnLiveActor(
   options: { input?: unknown; clock?: SimulatedClock } = {},
 ) {
   const taken: string[] = [];
+  const entered = new Set<string>();
   const errors: unknown[] = [];
   const actor = createActor(machine as AnyActorLogic, {
     input: options.input,
     clock: options.clock ?? new SimulatedClock(),
     inspect: (inspection) => {
-      if (inspection.type === '@xstate.microstep' && inspection.actorRef === actor) {
+      // The root actor, named by session id: a machine whose initial state has an `always` takes its first microstep
+      // inside `createActor`, before `actor` is assigned.
+      if (inspection.type === '@xstate.microstep' && inspection.actorRef.sessionId === inspection.rootId) {
         taken.push(...inspection._transitions.map(transitionKey));
+        // A transition's source was active, even an initial state left by an `always` before any snapshot shows it.
+        for (const transition of inspection._transitions) entered.add((transition.source as AnyStateNode).id);
+        for (const node of (inspection.snapshot as AnyMachineSnapshot)._nodes) entered.add(node.id);
       }
     },
   });
@@ -172,6 +190,7 @@ export function replayOnLiveActor(
     expect(snapshot.status).toBe(step.state.status);
   }
   const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
+  for (const node of snapshot._nodes) entered.add(node.id);
   actor.stop();
-  return { taken, errors, snapshot };
+  return { taken, entered, errors, snapshot };
 }
