@@ -29,21 +29,26 @@ export const toTaskParamsSchema = z
   })
   .strict()
   .superRefine((params, context) => {
-    const require = (field: 'target_specification_name' | 'pre_processor' | 'model') => {
-      if (params[field] === undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: [field],
-          message: `required when method is '${params.method}'`,
-        });
-      }
-    };
-    if (params.method === 'file') require('target_specification_name');
-    else {
-      require('pre_processor');
-      require('model');
+    for (const field of missingForMethod(params)) {
+      context.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `required when method is '${params.method}'`,
+      });
     }
   });
+
+/** The fields the method needs that `params` lacks; an unknown method needs nothing more (its own error says why). */
+function missingForMethod(params: Record<string, unknown>): string[] {
+  const method = params.method ?? 'file';
+  const needed =
+    method === 'file'
+      ? ['target_specification_name']
+      : method === 'inference'
+        ? ['pre_processor', 'model']
+        : [];
+  return needed.filter((field) => params[field] === undefined);
+}
 
 /** Validated parameters, defaults applied. */
 export type ToTaskParams = z.output<typeof toTaskParamsSchema>;
@@ -135,5 +140,12 @@ export function parseToTaskParams(input: unknown): ToTaskParams {
       { field: issue.path.join('.') || 'params', message: issueMessage(issue, valueAt(input, issue.path)) },
     ];
   });
+  // zod runs the method checks only on a valid shape: report what the method lacks in the same error anyway.
+  const raw = input as Record<string, unknown>;
+  for (const field of missingForMethod(raw)) {
+    if (!issues.some((issue) => issue.field === field)) {
+      issues.push({ field, message: `required when method is '${String(raw.method ?? 'file')}'` });
+    }
+  }
   throw new ParamsError(issues);
 }

@@ -167,6 +167,31 @@ export type ToTaskPlugin =
   | (new () => ToTaskHooks)
   | ToTaskHooks;
 
+/**
+ * True for a `ToTaskAction` subclass: of this copy of the package, or of another copy (a plugin with its own install,
+ * a test runner that loads the sources), recognised by its base class's name and static `actionName`.
+ *
+ * @example
+ * isToTaskActionClass(class extends ToTaskAction {}); // true
+ */
+export function isToTaskActionClass(
+  value: unknown,
+): value is new (
+  options: ToTaskActionOptions,
+) => ToTaskHooks {
+  if (typeof value !== 'function') return false;
+  if (value.prototype instanceof ToTaskAction) return true;
+  for (
+    let base = Object.getPrototypeOf(value);
+    typeof base === 'function';
+    base = Object.getPrototypeOf(base)
+  ) {
+    if (base.name === 'ToTaskAction' && (base as { actionName?: unknown }).actionName === 'to_task')
+      return true;
+  }
+  return false;
+}
+
 function hasHooks(value: unknown): value is ToTaskHooks {
   return (
     typeof value === 'object' &&
@@ -177,7 +202,8 @@ function hasHooks(value: unknown): value is ToTaskHooks {
 }
 
 /**
- * Builds the action for a plugin export: a `ToTaskAction` subclass is constructed with `options`; a plain class is
+ * Builds the action for a plugin export: a `ToTaskAction` subclass (of this or another copy of the package) is
+ * constructed with `options`; a plain class is
  * constructed without arguments and its hooks used; a plain object's hooks are used as they are.
  *
  * @example
@@ -188,7 +214,9 @@ export function createToTaskAction(plugin: unknown, options: ToTaskActionOptions
     return new (plugin as new (options: ToTaskActionOptions) => ToTaskAction)(options);
   }
   let hooks: unknown = plugin;
-  if (typeof plugin === 'function') {
+  // A subclass of another copy of the package: constructed with the options, its hooks driven by this copy's job.
+  if (isToTaskActionClass(plugin)) hooks = new plugin(options);
+  else if (typeof plugin === 'function') {
     if (!hasHooks(plugin.prototype)) throw new TypeError(pluginShapeMessage);
     hooks = new (plugin as new () => ToTaskHooks)();
   }

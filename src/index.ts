@@ -66,7 +66,13 @@ export {
   type ToTaskOutput,
   toTaskMachine,
 } from '../machines/toTask.machine.js';
-export { createToTaskAction, ToTaskAction, type ToTaskActionOptions, type ToTaskPlugin } from './action.js';
+export {
+  createToTaskAction,
+  isToTaskActionClass,
+  ToTaskAction,
+  type ToTaskActionOptions,
+  type ToTaskPlugin,
+} from './action.js';
 export { currentTask, type Scrub, type TaskScope, type ToTaskHooks } from './actors/hooks.js';
 export * from './client/index.js';
 export {
@@ -84,6 +90,15 @@ export {
   type StatelyInspector,
   type StatelyInspectorOptions,
 } from './inspector/index.js';
+export {
+  createPluginAction,
+  type LoadedPlugin,
+  loadPlugin,
+  type PluginConfig,
+  PluginConfigError,
+  PluginLoadError,
+  type PluginLoadErrorCode,
+} from './plugin/index.js';
 export { jobUpdateOf } from './reporting.js';
 export {
   type JobClock,

@@ -481,7 +481,25 @@ describe('options', () => {
     [{ timeoutSeconds: Number.NaN }, 'Expected `timeoutSeconds` to be a positive number of seconds, got NaN'],
   ])('a numeric option that is not usable throws at construction: %j', (options, message) => {
     const client = new FakeClient([1]);
-    expect(() => new EchoToTask({ params: inferenceParams, client, ...options })).toThrow(new TypeError(message));
+    expect(() => new EchoToTask({ params: inferenceParams, client, ...options })).toThrow(
+      new TypeError(message),
+    );
     expect(client.calls).toHaveLength(0);
+  });
+});
+
+describe('parameters with several problems', () => {
+  it('names every bad field at once, the method checks included', async () => {
+    const error = await new EchoToTask({
+      params: { name: 'x', project: 'abc', agent: 3, method: 'inference', model: 42 },
+      client: new FakeClient([1]),
+    })
+      .execute()
+      .catch((e: unknown) => e);
+
+    expect((error as ParamsError).issues).toEqual([
+      { field: 'project', message: 'expected an integer id, received string "abc"' },
+      { field: 'pre_processor', message: "required when method is 'inference'" },
+    ]);
   });
 });
