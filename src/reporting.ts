@@ -1,7 +1,8 @@
 /**
  * Reporting a platform job's progress (SPEC §8): `PATCH jobs/{id}/` with `progress_record` / `metrics_record`
- * (category `annotate_task_data`) and `POST logs/`. Updates are coalesced (one request in flight, the latest figures
- * next), so thousands of tasks do not become thousands of PATCHes. A reporting failure is an event, never a job failure.
+ * (category `annotate_task_data`) and `POST logs/`. Updates are coalesced and paced: one request in flight, at most one
+ * round of requests per `intervalMs` (default 1 s), the latest figures only, so thousands of tasks do not become
+ * thousands of PATCHes; the last figures are sent at once when the job ends. A reporting failure is an event, never a job failure.
  */
 
 import type { Scrub } from './actors/hooks.js';
@@ -9,6 +10,9 @@ import type { JobUpdate, LogEntry, SynapseClient } from './client/types.js';
 import type { ToTaskEvents } from './events.js';
 
 export const reportingCategory = 'annotate_task_data';
+
+/** Least time between two rounds of reporting requests, unless the job is ending. */
+export const defaultReportIntervalMs = 1000;
 
 interface Figures {
   done: number;
@@ -47,11 +51,26 @@ export function attachJobReporting(
   client: SynapseClient,
   jobId: number | string,
   scrub: Scrub,
+  intervalMs = defaultReportIntervalMs,
 ): { flush(): Promise<void> } {
   let pendingUpdate: JobUpdate | null = null;
   let pendingLogs: LogEntry[] = [];
   let sending: Promise<void> | null = null;
   let figures: Figures = { done: 0, total: 0, success: 0, failed: 0 };
+  let lastSentAt = Number.NEGATIVE_INFINITY;
+  /** Set by `flush()`: the job is ending, so the last figures go out without waiting. */
+  let finishing = false;
+  let wake: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => wake?.(), ms);
+      timer.unref?.();
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      };
+    });
 
   const report = (error: unknown) => {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -62,6 +81,9 @@ export function attachJobReporting(
   };
   const pump = async () => {
     while (pendingUpdate || pendingLogs.length > 0) {
+      const wait = lastSentAt + intervalMs - Date.now();
+      if (wait > 0 && !finishing) await pause(wait);
+      lastSentAt = Date.now();
       const update = pendingUpdate;
       const logs = pendingLogs;
       pendingUpdate = null;
@@ -114,6 +136,8 @@ export function attachJobReporting(
 
   return {
     async flush() {
+      finishing = true;
+      wake?.();
       while (sending) await sending;
     },
   };

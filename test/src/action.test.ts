@@ -503,3 +503,17 @@ describe('parameters with several problems', () => {
     ]);
   });
 });
+
+describe('job reporting pace', () => {
+  it('sends at most one round of reports per second however fast tasks finish, and the last figures at the end', async () => {
+    const client = withLabels(new FakeClient(Array.from({ length: 200 }, (_, i) => i + 1)));
+    client.pageSize = 50;
+    await new EchoToTask({ params: fileParams, client, jobId: 3, concurrency: 16 }).execute();
+
+    // 200 tasks finish in far less than a few seconds here: without pacing there would be one PATCH per task.
+    expect(client.jobUpdates.length).toBeLessThan(6);
+    expect(client.jobUpdates.at(-1)).toMatchObject({
+      metrics_record: { annotate_task_data: { success: 200, failed: 0, stand_by: 0 } },
+    });
+  });
+});
