@@ -74,6 +74,11 @@ export function buildResult(
   };
 }
 
+/** Figures in events are rounded to the thousandth: float noise helps no one reading them. */
+function toMilli(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
 /** Progress after a task: counts, throughput and the estimated seconds left (null until a rate is known). */
 export interface ProgressFigures {
   done: number;
@@ -108,8 +113,8 @@ export function progressFigures(input: {
     total,
     success: input.success,
     failed: input.failed,
-    elapsedSeconds,
-    tasksPerSecond,
-    etaSeconds,
+    elapsedSeconds: toMilli(elapsedSeconds),
+    tasksPerSecond: toMilli(tasksPerSecond),
+    etaSeconds: etaSeconds === null ? null : toMilli(etaSeconds),
   };
 }
