@@ -4,7 +4,7 @@
  * Ends in `succeeded` or `failed` with a message that says what went wrong for this task. Holds no I/O: the actor
  * slots are filled by `src/actors`.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { errorTypeName, PluginHookError, taskMessages } from './errors.js';
 import {
   describeValue,
@@ -15,6 +15,7 @@ import {
   resolveDataUnit,
   type TaskFile,
 } from './taskFiles.js';
+import { actorSlot, isRecord, outputOf } from './values.js';
 
 /** How a task is annotated; the same for every task of a job. */
 export type AnnotationPlan =
@@ -27,6 +28,7 @@ export type AnnotationPlan =
       preProcessorParams: Record<string, unknown>;
     };
 
+/** Input of one task's machine: the task id and the job's plan. */
 export interface AnnotateTaskInput {
   taskId: number;
   plan: AnnotationPlan;
@@ -65,6 +67,7 @@ export interface SubmitTaskDataInput {
   data: Record<string, unknown>;
 }
 
+/** How one task ended: `error` says what went wrong for that task, without secrets. */
 export type AnnotateTaskOutput =
   | { taskId: number; status: 'succeeded' }
   | { taskId: number; status: 'failed'; error: string };
@@ -78,12 +81,6 @@ export interface AnnotateTaskContext {
   inferenceData: unknown;
   data: Record<string, unknown>;
   error: string | null;
-}
-
-function slot<TOutput, TInput>(name: string) {
-  return fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`The \`${name}\` actor was not provided`);
-  });
 }
 
 /**
@@ -105,10 +102,6 @@ function hookErrorMessage(hook: string, error: unknown): string {
 
 type HookName = 'convertDataFromFile' | 'convertDataFromInference';
 
-function outputOf(event: { type: string }): unknown {
-  return 'output' in event ? event.output : undefined;
-}
-
 /** What follows a hook: its object is submitted; anything else it returns, or throws, fails the task. */
 function hookOutcome(hook: HookName) {
   return {
@@ -120,10 +113,14 @@ function hookOutcome(hook: HookName) {
   } as const;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
+/**
+ * One task's machine, with empty actor slots (`fetchTask`, `fetchDataUnit`, `convertFromFile`, `runInference`,
+ * `convertFromInference`, `submitTaskData`). The job spawns one per task in flight; `provideToTaskMachine` fills them.
+ *
+ * @example
+ * const machine = annotateTaskMachine.provide({ actors: { fetchTask: fromPromise(async ({ input }) => getTask(input.taskId)), ... } });
+ * const actor = createActor(machine, { input: { taskId: 1, plan: { method: 'file', targetSpecificationName: 'labels' } } });
+ */
 export const annotateTaskMachine = setup({
   types: {
     input: {} as AnnotateTaskInput,
@@ -131,12 +128,12 @@ export const annotateTaskMachine = setup({
     output: {} as AnnotateTaskOutput,
   },
   actors: {
-    fetchTask: slot<unknown, { taskId: number }>('fetchTask'),
-    fetchDataUnit: slot<unknown, { taskId: number; dataUnitId: number }>('fetchDataUnit'),
-    convertFromFile: slot<unknown, ConvertFromFileInput>('convertFromFile'),
-    runInference: slot<unknown, RunInferenceInput>('runInference'),
-    convertFromInference: slot<unknown, ConvertFromInferenceInput>('convertFromInference'),
-    submitTaskData: slot<unknown, SubmitTaskDataInput>('submitTaskData'),
+    fetchTask: actorSlot<unknown, { taskId: number }>('fetchTask'),
+    fetchDataUnit: actorSlot<unknown, { taskId: number; dataUnitId: number }>('fetchDataUnit'),
+    convertFromFile: actorSlot<unknown, ConvertFromFileInput>('convertFromFile'),
+    runInference: actorSlot<unknown, RunInferenceInput>('runInference'),
+    convertFromInference: actorSlot<unknown, ConvertFromInferenceInput>('convertFromInference'),
+    submitTaskData: actorSlot<unknown, SubmitTaskDataInput>('submitTaskData'),
   },
   guards: {
     fileMethod: ({ context }) => context.plan.method === 'file',

@@ -14,8 +14,18 @@ export function positiveSeconds(value: number | undefined, fallback: number, fie
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`Expected \`${field}\` to be a positive number of seconds, got ${String(value)}`);
   }
+  // Node clamps a longer timer to 1 ms: a timeout of a month would fire at once.
+  if (value > maxSeconds) {
+    throw new TypeError(`Expected \`${field}\` to be at most ${maxSeconds} seconds, got ${String(value)}`);
+  }
   return value;
 }
+
+/** The longest delay a Node timer keeps (2^31 - 1 ms), in whole seconds. */
+export const maxSeconds = 2_147_483;
+
+/** The most tasks a job annotates at once: more only adds pressure on the platform, not speed. */
+export const maxConcurrency = 1024;
 
 /**
  * A positive integer, or `fallback` when undefined.
@@ -46,7 +56,11 @@ export interface JobNumericOptions {
  * checkJobOptions({ concurrency: 0 }); // TypeError: Expected `concurrency` to be a positive integer, got 0
  */
 export function checkJobOptions(options: JobNumericOptions): void {
-  positiveInteger(options.concurrency, 1, 'concurrency');
+  if (positiveInteger(options.concurrency, 1, 'concurrency') > maxConcurrency) {
+    throw new TypeError(
+      `Expected \`concurrency\` to be at most ${maxConcurrency}, got ${options.concurrency}`,
+    );
+  }
   positiveInteger(options.pageSize, 1, 'pageSize');
   positiveSeconds(options.pollIntervalSeconds, 1, 'pollIntervalSeconds');
   positiveSeconds(options.timeoutSeconds, 1, 'timeoutSeconds');

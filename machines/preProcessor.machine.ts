@@ -4,13 +4,16 @@
  *
  * The machine holds no I/O: its two actor slots are filled by `src/actors` with `machine.provide({ actors })`.
  */
-import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, emit, enqueueActions, setup } from 'xstate';
 import { errorTypeName, PreProcessorError } from './errors.js';
 import { positiveSeconds } from './options.js';
 import { buildDeploymentParams, type DeploymentParams } from './resources.js';
 import { classifyServeApp, type ServeAppClassification } from './serveStatus.js';
+import { actorSlot, outputOf } from './values.js';
 
+/** Seconds between two polls of the serve applications while waiting (SPEC §6). */
 export const defaultPollIntervalSeconds = 10;
+/** Seconds from dispatch after which the wait gives up (SPEC §6). */
 export const defaultTimeoutSeconds = 180;
 
 /** Input of the pre-processor machine. */
@@ -85,13 +88,17 @@ export interface PreProcessorContext {
   error: Error | null;
 }
 
-/** An actor slot's placeholder: fails loudly until `machine.provide({ actors })` fills it. */
-function slot<TOutput, TInput>(name: string) {
-  return fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`The \`${name}\` actor was not provided`);
-  });
-}
-
+/**
+ * The pre-processor lifecycle machine, with empty actor slots `listServeApplications` and `dispatchDeployment`.
+ * Ends in `ready` (output `{ status: 'ready', dispatched, polls }`) or `failed` (output `{ status: 'failed', error }`,
+ * a {@link PreProcessorError} whose message is one of SPEC §6.3).
+ *
+ * @example
+ * const machine = preProcessorMachine.provide({
+ *   actors: { listServeApplications: fromPromise(...), dispatchDeployment: fromPromise(...) },
+ * });
+ * const output = await toPromise(createActor(machine, { input: { pluginCode: 'detector', agent: 3 } }).start());
+ */
 export const preProcessorMachine = setup({
   types: {
     input: {} as PreProcessorInput,
@@ -100,8 +107,8 @@ export const preProcessorMachine = setup({
     emitted: {} as PreProcessorEmitted,
   },
   actors: {
-    listServeApplications: slot<unknown, ListServeApplicationsInput>('listServeApplications'),
-    dispatchDeployment: slot<unknown, DispatchDeploymentInput>('dispatchDeployment'),
+    listServeApplications: actorSlot<unknown, ListServeApplicationsInput>('listServeApplications'),
+    dispatchDeployment: actorSlot<unknown, DispatchDeploymentInput>('dispatchDeployment'),
   },
   guards: {
     /** The release declares a resource that is not a usable number: fail before dispatching anything. */
@@ -291,10 +298,6 @@ export const preProcessorMachine = setup({
           polls: context.polls,
         },
 });
-
-function outputOf(event: { type: string }): unknown {
-  return 'output' in event ? event.output : undefined;
-}
 
 function resourcesError(requiredResources: unknown): Error | null {
   try {

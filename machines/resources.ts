@@ -1,6 +1,7 @@
 /**
  * The deployment payload built from a plugin release's `actions.inference.required_resources` (SPEC §6.1).
  */
+import { ToTaskError } from './errors.js';
 
 /** What `POST plugins/{code}/run/` with `action: 'deployment'` sends as `params`. Optional keys are omitted, never null. */
 export interface DeploymentParams {
@@ -12,13 +13,19 @@ export interface DeploymentParams {
 
 export const defaultDeploymentResources = { num_cpus: 1, num_gpus: 0.1 } as const;
 
-/** Thrown for a declared resource that is not a usable number; the message names the field. */
-export class RequiredResourcesError extends TypeError {
+/**
+ * Thrown for a declared resource that is not a usable number; the message names the field. A job-level error of the
+ * to_task action (`code: 'invalid_required_resources'`): the release's configuration, not the platform, is at fault.
+ */
+export class RequiredResourcesError extends ToTaskError {
   override name = 'RequiredResourcesError';
   readonly field: string;
 
   constructor(field: string, expected: string, value: unknown) {
-    super(`Invalid required_resources.${field}: expected ${expected}, got ${describe(value)}`);
+    super(
+      'invalid_required_resources',
+      `Invalid required_resources.${field}: expected ${expected}, got ${describe(value)}`,
+    );
     this.field = field;
   }
 }

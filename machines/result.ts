@@ -2,8 +2,10 @@
  * The job's result (SPEC §3) and its progress figures: pure arithmetic over the counts.
  */
 
+/** How a job ended (SPEC §3). */
 export type ToTaskStatus = 'SUCCEEDED' | 'FAILED' | 'STOPPED';
 
+/** A task that failed and why (the result's `failures`). */
 export interface TaskFailure {
   task_id: number;
   error: string;
@@ -23,11 +25,39 @@ export interface ToTaskResult {
   failures: TaskFailure[];
 }
 
+/**
+ * Failures as the job keeps them: a list of chunks of at most {@link failureChunkSize}, appended to without mutation
+ * (XState snapshots are shared, e.g. by graph traversal) and without copying the whole list each time, which would
+ * cost O(n²) over a job whose every task fails.
+ */
+export type FailureLog = readonly (readonly TaskFailure[])[];
+
+export const failureChunkSize = 1024;
+
+/**
+ * A new log with `more` appended: copies at most one chunk and the list of chunks.
+ *
+ * @example
+ * failuresOf(appendFailures([], [{ task_id: 1, error: 'x' }])); // [{ task_id: 1, error: 'x' }]
+ */
+export function appendFailures(log: FailureLog, more: readonly TaskFailure[]): FailureLog {
+  if (more.length === 0) return log;
+  const last = log.at(-1);
+  if (last && last.length + more.length <= failureChunkSize) return [...log.slice(0, -1), [...last, ...more]];
+  return [...log, [...more]];
+}
+
+/** The failures of a log, in the order they happened. */
+export function failuresOf(log: FailureLog): TaskFailure[] {
+  return log.flat();
+}
+
+/** What the job counted, from which {@link buildResult} makes the result. */
 export interface TaskCounts {
   total: number;
   success: number;
   failed: number;
-  failures: readonly TaskFailure[];
+  failures: FailureLog;
 }
 
 function plural(count: number, noun: string): string {
@@ -39,7 +69,7 @@ function plural(count: number, noun: string): string {
  * `STOPPED` when cancelled; or `FAILED` with `jobError`'s message when the job itself failed.
  *
  * @example
- * buildResult({ total: 3, success: 2, failed: 1, failures: [{ task_id: 9, error: 'x' }] }).status; // 'SUCCEEDED'
+ * buildResult({ total: 3, success: 2, failed: 1, failures: [[{ task_id: 9, error: 'x' }]] }).status; // 'SUCCEEDED'
  */
 export function buildResult(
   counts: TaskCounts,
@@ -52,7 +82,7 @@ export function buildResult(
     success_count: success,
     failed_count: failed,
     skipped_count: skipped,
-    failures: [...counts.failures],
+    failures: failuresOf(counts.failures),
   };
   const notStarted = skipped > 0 ? `, ${skipped} not started` : '';
   if (ending.jobError !== undefined) return { status: 'FAILED', message: ending.jobError, ...figures };

@@ -1,6 +1,7 @@
 /**
  * Folding of Ray Serve application statuses into what the pre-processor wait does next (SPEC §6.2).
  */
+import { isRecord } from './values.js';
 
 /** The seven statuses of the backend's `ServeApplication.Status`. */
 export const serveApplicationStatuses = [
@@ -13,6 +14,7 @@ export const serveApplicationStatuses = [
   'DELETING',
 ] as const;
 
+/** One of the backend's seven serve application statuses. */
 export type ServeApplicationStatus = (typeof serveApplicationStatuses)[number];
 
 /** Statuses from which a deployment does not recover on its own: the wait stops at once. */
@@ -22,6 +24,7 @@ export const terminalServeStatuses: readonly ServeApplicationStatus[] = [
   'UNAVAILABLE',
 ];
 
+/** What a listing means for the wait: stop with success, stop with failure, or keep polling. */
 export type ServeAppBucket = 'running' | 'failed' | 'pending';
 
 /**
@@ -32,10 +35,6 @@ export type ServeAppBucket = 'running' | 'failed' | 'pending';
 export interface ServeAppClassification {
   bucket: ServeAppBucket;
   status: string | null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function itemsOf(response: unknown): unknown[] {

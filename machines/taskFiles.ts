@@ -2,6 +2,7 @@
  * Finding a task's files (SPEC §5.5): the data unit, its files keyed by specification, the primary file and the file
  * of the target specification. Pure: the fetches live in the actors.
  */
+import { isRecord } from './values.js';
 
 /** One file of a data unit, whichever shape the platform answered with. */
 export interface TaskFile {
@@ -10,10 +11,6 @@ export interface TaskFile {
   isPrimary: boolean;
   /** `file_name_original`, else `filename`, else `name`, else the last segment of the URL's path. */
   name: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function text(value: unknown): string | null {

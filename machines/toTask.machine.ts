@@ -6,14 +6,14 @@
  * A `cancel` event stops taking new tasks: in-flight tasks finish (or, with `abort: true`, are stopped, which aborts
  * their calls through their `AbortSignal`) and the job ends `STOPPED`. Holds no I/O: `src/actors` fills the slots.
  */
-import { assign, emit, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { assign, emit, enqueueActions, fromCallback, setup } from 'xstate';
 import {
   type AnnotateTaskOutput,
   type AnnotationPlan,
   annotateTaskMachine,
   describeCallError,
 } from './annotateTask.machine.js';
-import { jobMessages, ToTaskError } from './errors.js';
+import { errorTypeName, jobMessages, ToTaskError } from './errors.js';
 import { positiveInteger, positiveSeconds } from './options.js';
 import { parseToTaskParams, type ToTaskParams } from './params.js';
 import {
@@ -24,14 +24,18 @@ import {
   preProcessorMachine,
 } from './preProcessor.machine.js';
 import {
+  appendFailures,
   buildResult,
+  type FailureLog,
   type ProgressFigures,
   progressFigures,
-  type TaskFailure,
   type ToTaskResult,
 } from './result.js';
+import { actorSlot, isRecord } from './values.js';
 
+/** Tasks annotated at once unless the job says otherwise. */
 export const defaultConcurrency = 8;
+/** Tasks asked for per page of `sdk/tasks/` unless the job says otherwise. */
 export const defaultPageSize = 100;
 
 /** Input of the to_task machine: raw parameters (validated by the machine) and how to run. */
@@ -112,20 +116,11 @@ export interface ToTaskContext {
   success: number;
   failed: number;
   /** Only failures are kept: memory stays flat in the number of tasks that succeed. */
-  failures: TaskFailure[];
-  startedAt: number;
+  failures: FailureLog;
+  /** When the first task started (null before): the origin of throughput and ETA. */
+  startedAt: number | null;
   stopped: boolean;
   error: Error | null;
-}
-
-function slot<TOutput, TInput>(name: string) {
-  return fromPromise<TOutput, TInput>(async () => {
-    throw new Error(`The \`${name}\` actor was not provided`);
-  });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function specificationNames(dataCollection: unknown): string[] {
@@ -136,7 +131,11 @@ function specificationNames(dataCollection: unknown): string[] {
   );
 }
 
-function taskOutputOf(event: { type: string }): AnnotateTaskOutput | null {
+/** A task actor's output, or for a task actor that threw, a failure naming the error's type. */
+function taskOutputOf(event: { type: string }, taskId: number | null | undefined): AnnotateTaskOutput | null {
+  if ('error' in event && typeof taskId === 'number') {
+    return { taskId, status: 'failed', error: `Task failed unexpectedly (${errorTypeName(event.error)})` };
+  }
   const output = 'output' in event ? event.output : undefined;
   return isRecord(output) && typeof output.taskId === 'number'
     ? (output as unknown as AnnotateTaskOutput)
@@ -154,6 +153,16 @@ const preProcessorRelay = fromCallback<{ type: string }, { systemId: string }>(
   },
 );
 
+/**
+ * The to_task job machine, with empty actor slots (`loadProject`, `loadDataCollection`, `loadPluginRelease`,
+ * `taskDiscovery`) and the `preProcessor` and `annotateTask` machines as children (their own slots empty too).
+ * `provideToTaskMachine(client, hooks)` fills everything; `startToTask` also wires events, cancel and reporting.
+ *
+ * @example
+ * const actor = createActor(provideToTaskMachine(client, hooks), { input: { params, concurrency: 8 } });
+ * actor.on('progress', (p) => console.log(p.done, p.total));
+ * const { result } = await toPromise(actor.start());
+ */
 export const toTaskMachine = setup({
   types: {
     input: {} as ToTaskInput,
@@ -163,9 +172,9 @@ export const toTaskMachine = setup({
     emitted: {} as ToTaskEmitted,
   },
   actors: {
-    loadProject: slot<unknown, { projectId: number }>('loadProject'),
-    loadDataCollection: slot<unknown, { dataCollectionId: number }>('loadDataCollection'),
-    loadPluginRelease: slot<unknown, { releaseId: number }>('loadPluginRelease'),
+    loadProject: actorSlot<unknown, { projectId: number }>('loadProject'),
+    loadDataCollection: actorSlot<unknown, { dataCollectionId: number }>('loadDataCollection'),
+    loadPluginRelease: actorSlot<unknown, { releaseId: number }>('loadPluginRelease'),
     preProcessor: preProcessorMachine,
     preProcessorRelay,
     taskDiscovery: fromCallback<DiscoveryPull, TaskDiscoveryInput>(() => {
@@ -191,6 +200,20 @@ export const toTaskMachine = setup({
   },
   actions: {
     failWith: assign({ error: (_, error: Error) => error }),
+    failPreProcessor: assign({
+      error: ({ event }) => {
+        const cause = 'error' in event ? event.error : undefined;
+        return new ToTaskError('platform', `Pre-processor failed unexpectedly (${errorTypeName(cause)})`, {
+          cause,
+        });
+      },
+    }),
+    failDiscovery: assign({
+      error: ({ event }) => {
+        const cause = 'error' in event ? event.error : undefined;
+        return new ToTaskError('platform', `Task discovery failed (${describeCallError(cause)})`, { cause });
+      },
+    }),
     /** A platform call before the loop failed: `Could not load project (ClientError 404)`, the error as cause. */
     failLoading: assign({
       error: ({ event }, what: string) => {
@@ -214,15 +237,15 @@ export const toTaskMachine = setup({
         queue,
         slots,
         pulling: context.pulling || pull,
-        startedAt: context.startedAt || context.now(),
+        startedAt: context.startedAt ?? context.now(),
       });
       if (pull) enqueue.sendTo('discovery', { type: 'discovery.pull' });
     }),
     /** Count a finished task, stop its actor, and report it. */
     recordTask: enqueueActions(({ context, event, enqueue }) => {
-      const output = taskOutputOf(event);
-      const slot = output ? context.slots.indexOf(output.taskId) : -1;
-      if (!output || slot < 0) return;
+      const slot = slotOfEvent(event.type);
+      const output = taskOutputOf(event, context.slots[slot]);
+      if (!output || slot < 0 || context.slots[slot] !== output.taskId) return;
       enqueue.stopChild(slotId(slot));
       const failed = output.status === 'failed';
       const success = context.success + (failed ? 0 : 1);
@@ -232,7 +255,7 @@ export const toTaskMachine = setup({
         success,
         failed: failedCount,
         failures: failed
-          ? [...context.failures, { task_id: output.taskId, error: output.error }]
+          ? appendFailures(context.failures, [{ task_id: output.taskId, error: output.error }])
           : context.failures,
       });
       enqueue.emit(
@@ -246,7 +269,7 @@ export const toTaskMachine = setup({
           success,
           failed: failedCount,
           total: Math.max(context.expectedTotal, context.discovered),
-          elapsedMs: context.now() - (context.startedAt || context.now()),
+          elapsedMs: context.now() - (context.startedAt ?? context.now()),
         }),
       });
     }),
@@ -262,7 +285,7 @@ export const toTaskMachine = setup({
       enqueue.assign({
         slots: context.slots.map(() => null),
         failed: context.failed + aborted.length,
-        failures: [...context.failures, ...aborted],
+        failures: appendFailures(context.failures, aborted),
       });
       for (const failure of aborted) {
         enqueue.emit({ type: 'task.failed', taskId: failure.task_id, error: failure.error });
@@ -274,7 +297,7 @@ export const toTaskMachine = setup({
             success: context.success,
             failed: context.failed + aborted.length,
             total: Math.max(context.expectedTotal, context.discovered),
-            elapsedMs: context.now() - (context.startedAt || context.now()),
+            elapsedMs: context.now() - (context.startedAt ?? context.now()),
           }),
         });
       }
@@ -311,7 +334,7 @@ export const toTaskMachine = setup({
     success: 0,
     failed: 0,
     failures: [],
-    startedAt: 0,
+    startedAt: null,
     stopped: false,
     error: null,
   }),
@@ -481,6 +504,8 @@ export const toTaskMachine = setup({
             timeoutSeconds: context.timeoutSeconds,
             now: context.now,
           }),
+          // Only a bug gets here: the machine ends in `failed` with its own error for every platform failure.
+          onError: { target: 'failed', actions: 'failPreProcessor' },
           onDone: [
             { guard: 'preProcessorReady', target: 'annotating' },
             {
@@ -509,11 +534,15 @@ export const toTaskMachine = setup({
       on: {
         'discovery.page': {
           actions: [
-            assign({
-              queue: ({ context, event }) => [...context.queue, ...event.taskIds],
-              discovered: ({ context, event }) => context.discovered + event.taskIds.length,
-              expectedTotal: ({ context, event }) => event.count ?? context.expectedTotal,
-              pulling: false,
+            assign(({ context, event }) => {
+              // A task listed again (the list shifted between pages) while it waits or runs is not started twice.
+              const taskIds = newTaskIds(context, event.taskIds);
+              return {
+                queue: [...context.queue, ...taskIds],
+                discovered: context.discovered + taskIds.length,
+                expectedTotal: event.count ?? context.expectedTotal,
+                pulling: false,
+              };
             }),
             emit(({ context }) => ({
               type: 'tasks.discovered' as const,
@@ -527,18 +556,13 @@ export const toTaskMachine = setup({
         'discovery.error': [
           // After a cancel no further page was needed: the job ends STOPPED, as the user asked, not FAILED.
           { guard: 'cancelled', actions: assign({ pulling: false }) },
-          {
-            target: '.draining',
-            actions: {
-              type: 'failWith',
-              params: ({ event }) =>
-                new ToTaskError('platform', `Task discovery failed (${describeCallError(event.error)})`, {
-                  cause: event.error,
-                }),
-            },
-          },
+          { target: '.draining', actions: 'failDiscovery' },
         ],
+        // The discovery actor itself broke (not a page that failed): no more tasks can come.
+        'xstate.error.actor.discovery': { target: '.draining', actions: 'failDiscovery' },
         'xstate.done.actor.*': { actions: ['recordTask', 'startTasks'] },
+        // A task actor that broke (a bug, not a task failure) still frees its slot and counts as failed.
+        'xstate.error.actor.*': { actions: ['recordTask', 'startTasks'] },
       },
       initial: 'running',
       states: {
@@ -582,6 +606,24 @@ export const toTaskMachine = setup({
 
 function slotId(slot: number): string {
   return `slot-${slot}`;
+}
+
+/** The slot a `xstate.done.actor.slot-<i>` (or error) event comes from, or -1. */
+function slotOfEvent(type: string): number {
+  const match = /\.slot-(\d+)$/.exec(type);
+  return match ? Number(match[1]) : -1;
+}
+
+/** Ids of a page that are neither queued nor running already (nor repeated within the page). */
+function newTaskIds(context: ToTaskContext, taskIds: readonly number[]): number[] {
+  const known = new Set<number>([...context.queue, ...inFlight(context)]);
+  const fresh: number[] = [];
+  for (const taskId of taskIds) {
+    if (known.has(taskId)) continue;
+    known.add(taskId);
+    fresh.push(taskId);
+  }
+  return fresh;
 }
 
 function inFlight(context: ToTaskContext): number[] {

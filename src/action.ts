@@ -96,13 +96,13 @@ export class ToTaskAction implements ToTaskHooks {
 
   /** Listen to a job event (`progress`, `task.failed`, `preProcessor.waiting`, `job.finished`, ...). */
   on<Name extends ToTaskEventName>(name: Name, listener: ToTaskEventListeners[Name]): this {
-    (this.#events.on as (name: string, listener: unknown) => unknown)(name, listener);
+    this.#events.on(name, listener);
     return this;
   }
 
   /** Stop listening. */
   off<Name extends ToTaskEventName>(name: Name, listener?: ToTaskEventListeners[Name]): this {
-    (this.#events.off as (name: string, listener: unknown) => unknown)(name, listener);
+    this.#events.off(name, listener);
     return this;
   }
 
@@ -192,9 +192,15 @@ export function isToTaskActionClass(
   return false;
 }
 
-function hasHooks(value: unknown): value is ToTaskHooks {
+/**
+ * True for what has the two hooks as methods: a plugin object, or a class's prototype.
+ *
+ * @example
+ * hasToTaskHooks({ convertDataFromFile() {}, convertDataFromInference() {} }); // true
+ */
+export function hasToTaskHooks(value: unknown): value is ToTaskHooks {
   return (
-    typeof value === 'object' &&
+    (typeof value === 'object' || typeof value === 'function') &&
     value !== null &&
     typeof (value as ToTaskHooks).convertDataFromFile === 'function' &&
     typeof (value as ToTaskHooks).convertDataFromInference === 'function'
@@ -217,10 +223,10 @@ export function createToTaskAction(plugin: unknown, options: ToTaskActionOptions
   // A subclass of another copy of the package: constructed with the options, its hooks driven by this copy's job.
   if (isToTaskActionClass(plugin)) hooks = new plugin(options);
   else if (typeof plugin === 'function') {
-    if (!hasHooks(plugin.prototype)) throw new TypeError(pluginShapeMessage);
+    if (!hasToTaskHooks(plugin.prototype)) throw new TypeError(pluginShapeMessage);
     hooks = new (plugin as new () => ToTaskHooks)();
   }
-  if (!hasHooks(hooks)) throw new TypeError(pluginShapeMessage);
+  if (!hasToTaskHooks(hooks)) throw new TypeError(pluginShapeMessage);
   const delegate = hooks;
   return new (class extends ToTaskAction {
     override convertDataFromFile(...args: Parameters<ToTaskHooks['convertDataFromFile']>): unknown {

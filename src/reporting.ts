@@ -7,7 +7,7 @@
 
 import type { Scrub } from './actors/hooks.js';
 import type { JobUpdate, LogEntry, SynapseClient } from './client/types.js';
-import type { ToTaskEvents } from './events.js';
+import type { ToTaskEventListeners, ToTaskEventName, ToTaskEvents } from './events.js';
 
 export const reportingCategory = 'annotate_task_data';
 
@@ -43,8 +43,13 @@ export function jobUpdateOf(figures: Figures): JobUpdate {
 }
 
 /**
- * Listens to a job's events and reports them to `jobs/{jobId}/` and `logs/`. Call `flush()` before finishing, so the
- * last figures are sent.
+ * Listens to a job's events and reports them to `jobs/{jobId}/` and `logs/`. Call `flush()` when the job has ended:
+ * it sends the last figures at once and stops listening, so a later run on the same emitter reports only itself.
+ *
+ * @example
+ * const reporting = attachJobReporting(job.events, client, 42, scrubberFor(client));
+ * await job.done;
+ * await reporting.flush();
  */
 export function attachJobReporting(
   events: ToTaskEvents,
@@ -79,6 +84,14 @@ export function attachJobReporting(
       message: scrub(`Could not report job progress (${text})`),
     });
   };
+  /** A call that fails, even by throwing before it returns a promise, is a `report.failed` event. */
+  const send = async (call: () => Promise<unknown>) => {
+    try {
+      await call();
+    } catch (error) {
+      report(error);
+    }
+  };
   const pump = async () => {
     while (pendingUpdate || pendingLogs.length > 0) {
       const wait = lastSentAt + intervalMs - Date.now();
@@ -88,8 +101,8 @@ export function attachJobReporting(
       const logs = pendingLogs;
       pendingUpdate = null;
       pendingLogs = [];
-      if (update) await client.updateJob(jobId, update).catch(report);
-      if (logs.length > 0) await client.createLogs(logs).catch(report);
+      if (update) await send(() => client.updateJob(jobId, update));
+      if (logs.length > 0) await send(() => client.createLogs(logs));
     }
   };
   const kick = () => {
@@ -105,25 +118,30 @@ export function attachJobReporting(
     pendingUpdate = jobUpdateOf(figures);
     kick();
   };
+  const detachers: (() => void)[] = [];
+  const listen = <Name extends ToTaskEventName>(name: Name, listener: ToTaskEventListeners[Name]) => {
+    events.on(name, listener);
+    detachers.push(() => events.off(name, listener));
+  };
 
-  events.on('job.started', (event) =>
+  listen('job.started', (event) =>
     log('info', `to_task started: ${event.method} method on project ${event.project}`),
   );
-  events.on('preProcessor.dispatching', () => log('info', 'Pre-processor deployment dispatched'));
-  events.on('preProcessor.ready', (event) =>
+  listen('preProcessor.dispatching', () => log('info', 'Pre-processor deployment dispatched'));
+  listen('preProcessor.ready', (event) =>
     log('info', event.dispatched ? 'Pre-processor is running' : 'Pre-processor was already running'),
   );
-  events.on('preProcessor.failed', (event) => log('error', event.message));
-  events.on('tasks.discovered', (event) => {
+  listen('preProcessor.failed', (event) => log('error', event.message));
+  listen('tasks.discovered', (event) => {
     figures = { ...figures, total: event.total };
     update();
   });
-  events.on('progress', (event) => {
+  listen('progress', (event) => {
     figures = { done: event.done, total: event.total, success: event.success, failed: event.failed };
     update();
   });
-  events.on('task.failed', (event) => log('warning', `Task ${event.taskId} failed: ${event.error}`));
-  events.on('job.finished', ({ result }) => {
+  listen('task.failed', (event) => log('warning', `Task ${event.taskId} failed: ${event.error}`));
+  listen('job.finished', ({ result }) => {
     figures = {
       done: result.success_count + result.failed_count,
       total: result.total_tasks,
@@ -136,6 +154,7 @@ export function attachJobReporting(
 
   return {
     async flush() {
+      for (const detach of detachers.splice(0)) detach();
       finishing = true;
       wake?.();
       while (sending) await sending;

@@ -155,8 +155,11 @@ export function startToTask(options: ToTaskRunOptions): ToTaskJob {
   const done = toPromise(actor)
     .catch((error: unknown): ToTaskOutput => {
       const message = scrub(`Job failed unexpectedly (${errorTypeName(error)})`);
+      // The counts so far stay honest: tasks already written are not forgotten.
+      const { context } = actor.getSnapshot();
+      const counts = { total: context.discovered, success: context.success, failed: context.failed };
       const result: ToTaskResult = buildResult(
-        { total: 0, success: 0, failed: 0, failures: [] },
+        { ...counts, failures: context.failures },
         { jobError: message },
       );
       events.dispatch({ type: 'job.finished', result });

@@ -3,14 +3,14 @@
  * The `to-task` executable.
  */
 import { errorTypeName } from '../../machines/errors.js';
-import { redact } from '../client/redact.js';
 import { main } from './main.js';
+import { cliErrorLine, environmentSecrets, rememberSecrets } from './secrets.js';
 
-// A last line of defence: whatever escapes (a plugin's stray rejection), print one redacted line, not a stack.
-const secrets = [process.env.SYNAPSE_ACCESS_TOKEN, process.env.SYNAPSE_HOST, process.env.SYNAPSE_TENANT];
+// A last line of defence: whatever escapes (a plugin's stray rejection), print one redacted line, not a stack. The
+// secrets include the `--host` / `--token` / `--tenant` values `to-task run` remembers once it has read them.
+rememberSecrets(environmentSecrets(process.env));
 const crash = (error: unknown) => {
-  const message = redact(error instanceof Error ? error.message : String(error), secrets).split('\n', 1)[0];
-  process.stderr.write(`Unexpected error (${errorTypeName(error)}): ${message}\n`);
+  process.stderr.write(`Unexpected error (${errorTypeName(error)}): ${cliErrorLine(error)}\n`);
   process.exit(1);
 };
 process.on('uncaughtException', crash);

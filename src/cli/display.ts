@@ -112,8 +112,14 @@ export class JobDisplay {
         );
       },
       'preProcessor.waiting': (event) => this.#waiting(event),
-      'preProcessor.ready': (event) => this.#status(this.#readyText(event), true),
-      'preProcessor.failed': (event) => this.line(`Pre-processor failed: ${event.message}`),
+      'preProcessor.ready': (event) => {
+        this.#stopTicker();
+        this.#status(this.#readyText(event), true);
+      },
+      'preProcessor.failed': (event) => {
+        this.#stopTicker();
+        this.line(`Pre-processor failed: ${event.message}`);
+      },
       'tasks.discovered': (event) => this.#discovered(event.total),
       progress: (event) => this.#progress(event),
       'report.failed': (event) =>

@@ -2,10 +2,11 @@
  * One job as the CLI runs it: the plugin's action on a client, its events on the progress display, Ctrl-C wired to
  * `cancel()`, and the result (never a rejection).
  */
+import { errorTypeName } from '../../machines/errors.js';
 import type { ToTaskResult } from '../../machines/result.js';
 import type { ToTaskAction, ToTaskActionOptions } from '../action.js';
-import { redact } from '../client/redact.js';
 import type { SynapseClient } from '../client/types.js';
+import { errorLine } from '../plugin/errorLine.js';
 import { createPluginAction, type LoadedPlugin } from '../plugin/load.js';
 import { type DisplayStream, JobDisplay } from './display.js';
 import { UsageError } from './exitCodes.js';
@@ -50,13 +51,11 @@ function pluginAction(job: CliJob): ToTaskAction {
       ...(job.inspect === undefined ? {} : { inspect: job.inspect }),
     });
   } catch (error) {
-    const type = error instanceof Error ? error.name : 'Error';
-    const message = redact(error instanceof Error ? error.message : String(error), job.secrets).split(
-      '\n',
-      1,
-    )[0];
     throw new UsageError(
-      `Plugin export ${job.plugin.exportName} could not be constructed: ${type}: ${message}`,
+      `Plugin export ${job.plugin.exportName} could not be constructed: ${errorTypeName(error)}: ${errorLine(
+        error,
+        { secrets: job.secrets },
+      )}`,
     );
   }
 }

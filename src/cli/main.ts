@@ -4,7 +4,6 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { errorTypeName } from '../../machines/errors.js';
-import { redact } from '../client/redact.js';
 import { exitCodes, UsageError } from './exitCodes.js';
 import { type CliIo, processIo } from './io.js';
 import {
@@ -17,6 +16,7 @@ import {
 import { packageVersion } from './packageRoot.js';
 import type { RunFlags } from './run.js';
 import type { SandboxFlags } from './sandbox.js';
+import { cliErrorLine, environmentSecrets, rememberSecrets, scrubCli } from './secrets.js';
 
 const runHelp = `
 Environment (used when the flag is absent):
@@ -141,6 +141,7 @@ export function createProgram(io: CliIo, exit: { code: number }): Command {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const exit = { code: exitCodes.succeeded as number };
+  rememberSecrets(environmentSecrets(io.env));
   const program = createProgram(io, exit);
   try {
     if (argv.length <= 2) {
@@ -155,19 +156,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         ? exitCodes.succeeded
         : exitCodes.usage;
     }
+    // The environment's and the flags' secrets are never printed, even in an error that quotes them by accident.
     if (error instanceof UsageError) {
-      io.stderr.write(`Error: ${redact(error.message, secretsOf(io.env))}\n`);
+      io.stderr.write(`Error: ${scrubCli(error.message)}\n`);
       return exitCodes.usage;
     }
-    const message = redact(error instanceof Error ? error.message : String(error), secretsOf(io.env));
-    io.stderr.write(`Unexpected error (${errorTypeName(error)}): ${message.split('\n', 1)[0]}\n`);
+    io.stderr.write(`Unexpected error (${errorTypeName(error)}): ${cliErrorLine(error)}\n`);
     return exitCodes.failed;
   }
-}
-
-/** The environment's secrets: never printed, even in an error that quotes them by accident. */
-function secretsOf(env: NodeJS.ProcessEnv): string[] {
-  return [env.SYNAPSE_ACCESS_TOKEN, env.SYNAPSE_HOST, env.SYNAPSE_TENANT].filter(
-    (value): value is string => typeof value === 'string' && value !== '',
-  );
 }

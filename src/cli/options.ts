@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { errorLine } from '../plugin/errorLine.js';
 import { UsageError } from './exitCodes.js';
 
 /** `to-task sandbox`'s default port: stable, so the printed `export` lines stay valid across restarts. */
@@ -80,10 +81,6 @@ export function resolveConnection(
   return tenant === undefined ? { host, token } : { host, token, tenant };
 }
 
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n', 1)[0] ?? '';
-}
-
 /**
  * Reads a params file: `.json` as JSON, anything else (`.yaml`, `.yml`) as YAML. Returns the raw value, to be
  * validated by `parseToTaskParams`.
@@ -107,7 +104,7 @@ export async function readParamsFile(path: string): Promise<unknown> {
     return extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     throw new UsageError(
-      `Params file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${firstLine(error)}`,
+      `Params file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${errorLine(error)}`,
     );
   }
 }

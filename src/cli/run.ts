@@ -4,8 +4,8 @@
  */
 import { ParamsError, parseToTaskParams } from '../../machines/params.js';
 import { HttpSynapseClient } from '../client/http.js';
-import { redact } from '../client/redact.js';
-import { createOfflineInspector } from '../inspector/offline.js';
+import { createOfflineInspector, type OfflineInspector } from '../inspector/offline.js';
+import { errorLine } from '../plugin/errorLine.js';
 import { PluginLoadError } from '../plugin/errors.js';
 import { type LoadedPlugin, loadPlugin } from '../plugin/load.js';
 import { exitCodeOf, UsageError } from './exitCodes.js';
@@ -13,6 +13,7 @@ import { Interrupts } from './interrupts.js';
 import type { CliIo } from './io.js';
 import { runCliJob } from './job.js';
 import { readParamsFile, resolveConnection } from './options.js';
+import { rememberSecrets } from './secrets.js';
 import { formatSummary } from './summary.js';
 
 /** The flags of `to-task run`, as commander parses them. */
@@ -64,6 +65,20 @@ export async function pluginFrom(dir: string): Promise<LoadedPlugin> {
   }
 }
 
+/** Starts the offline inspector of `--inspect`; a busy port is a {@link UsageError} naming the flag. */
+async function inspectorOn(port: number): Promise<OfflineInspector> {
+  try {
+    return await createOfflineInspector({ port });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      throw new UsageError(
+        `Port ${port} is in use: pass --inspect <port> (--inspect alone picks a free one)`,
+      );
+    }
+    throw error;
+  }
+}
+
 /** Sends `console.log` / `info` / `debug` to stderr, as `console.error` does. */
 function redirectConsoleToStderr(): void {
   const toStderr = (...args: unknown[]) => console.error(...args);
@@ -82,8 +97,10 @@ function redirectConsoleToStderr(): void {
 export async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
   // stdout must stay pure JSON: a plugin's console.log goes to stderr instead.
   if (flags.json && io.stdout === process.stdout) redirectConsoleToStderr();
+  rememberSecrets([flags.host, flags.token, flags.tenant]);
   const connection = resolveConnection(flags, io.env);
   const secrets = [connection.token, connection.host, ...(connection.tenant ? [connection.tenant] : [])];
+  rememberSecrets(secrets);
   const params = await validatedParams(flags.params);
   const plugin = await pluginFrom(flags.plugin);
   let client: HttpSynapseClient;
@@ -95,15 +112,11 @@ export async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
     });
   } catch (error) {
     // The client's messages never quote the values; redact anyway, they are the user's secrets.
-    throw new UsageError(
-      `Invalid connection settings: ${redact(error instanceof Error ? error.message : String(error), secrets)}`,
-    );
+    throw new UsageError(`Invalid connection settings: ${errorLine(error, { secrets })}`);
   }
 
   const inspector =
-    flags.inspect === undefined
-      ? null
-      : await createOfflineInspector({ port: flags.inspect === true ? 0 : flags.inspect });
+    flags.inspect === undefined ? null : await inspectorOn(flags.inspect === true ? 0 : flags.inspect);
   // On stderr, so that --json keeps stdout pure.
   if (inspector) io.stderr.write(`inspector: ${inspector.url}\n`);
   const interrupts = new Interrupts({ say: (text) => io.stderr.write(`${text}\n`) }).install();

@@ -23,7 +23,7 @@ export interface SummaryOptions {
  * @example
  * formatSummary(result, { elapsedMs: 3120 });
  * // SUCCEEDED: Annotated 38 of 40 tasks (2 failed)
- * //   40 tasks: 38 succeeded, 2 failed, 0 not started (3s)
+ * //   40 tasks: 38 succeeded, 2 failed, 0 not started (3.1s)
  * //   Failures (2):
  * //     task 1003: ...
  */

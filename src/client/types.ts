@@ -17,24 +17,28 @@ export interface Page<T> {
   results: T[];
 }
 
+/** `GET projects/{id}/`: only `data_collection` is read. */
 export interface Project {
   id: number;
   data_collection?: number | null;
   [key: string]: unknown;
 }
 
+/** A data collection's file specification: its `name` is what `target_specification_name` refers to. */
 export interface FileSpecification {
   name: string;
   is_primary?: boolean;
   [key: string]: unknown;
 }
 
+/** `GET data_collections/{id}/?expand=file_specifications` */
 export interface DataCollection {
   id: number;
   file_specifications?: FileSpecification[];
   [key: string]: unknown;
 }
 
+/** `GET plugin_releases/{id}/`: `config.code` and `config.actions.inference.required_resources` are read. */
 export interface PluginRelease {
   id: number;
   version?: string;
@@ -61,6 +65,7 @@ export interface DataUnitFile {
   [key: string]: unknown;
 }
 
+/** A task's data unit, with its files when expanded. */
 export interface DataUnit {
   id?: number | null;
   /** A map keyed by specification name, or a list whose items name their specification. */
@@ -68,6 +73,7 @@ export interface DataUnit {
   [key: string]: unknown;
 }
 
+/** `GET tasks/{id}/?fields=id,data,data_unit&expand=data_unit`: handed whole to the hooks as `taskData`. */
 export interface Task {
   id: number;
   data?: Record<string, unknown> | null;

@@ -69,7 +69,7 @@ export function pagePolicy(nonce: string, extra: string[] = []): string {
   ].join('; ');
 }
 
-export function sendText(response: ServerResponse, status: number, text: string, headers = {}): void {
+function sendText(response: ServerResponse, status: number, text: string, headers = {}): void {
   response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
   response.end(`${text}\n`);
 }

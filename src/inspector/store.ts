@@ -5,6 +5,7 @@
  * actors leave the table when they settle, and finished machine actors are evicted past a cap.
  */
 import type { InspectionEvent } from 'xstate';
+import { positiveInteger } from '../../machines/options.js';
 import {
   type ActorStatus,
   defaultFigureFields,
@@ -97,14 +98,6 @@ interface InspectedActor {
   logic?: { id?: unknown; root?: unknown };
   system?: object;
   _parent?: InspectedActor;
-}
-
-function positiveInteger(value: number | undefined, fallback: number, field: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected \`${field}\` to be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }
 
 function sameFigures(a: Record<string, number> | undefined, b: Record<string, number> | undefined): boolean {

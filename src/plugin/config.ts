@@ -4,6 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { errorLine } from './errorLine.js';
 
 /** `plugin.to_task.ToTask`: a dotted module path under the plugin directory, then the export's name. */
 const entrypointPattern = /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)+$/;
@@ -90,8 +91,11 @@ export function parsePluginConfig(text: string): PluginConfig {
     raw = parseYaml(text);
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n', 1)[0];
-    throw new PluginConfigError('syntax', '', `not valid YAML${line ? ` (line ${line})` : ''}: ${reason}`);
+    throw new PluginConfigError(
+      'syntax',
+      '',
+      `not valid YAML${line ? ` (line ${line})` : ''}: ${errorLine(error)}`,
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new PluginConfigError(

@@ -7,14 +7,14 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { errorTypeName } from '../../machines/errors.js';
 import {
   createToTaskAction,
+  hasToTaskHooks,
   isToTaskActionClass,
   type ToTaskAction,
   type ToTaskActionOptions,
   type ToTaskPlugin,
 } from '../action.js';
-import type { ToTaskHooks } from '../actors/hooks.js';
-import { redact } from '../client/redact.js';
 import { type PluginConfig, PluginConfigError, parsePluginConfig } from './config.js';
+import { errorLine } from './errorLine.js';
 import { PluginLoadError } from './errors.js';
 import { importPluginModule } from './importModule.js';
 
@@ -80,29 +80,14 @@ function shown(dir: string, file: string): string {
   return relative(dir, file).split(sep).join('/');
 }
 
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const line = redact(message).split('\n', 1)[0] ?? '';
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
-
-function hasHooks(value: unknown): value is ToTaskHooks {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as Partial<ToTaskHooks>).convertDataFromFile === 'function' &&
-    typeof (value as Partial<ToTaskHooks>).convertDataFromInference === 'function'
-  );
-}
-
 function kindOf(value: unknown): PluginExportKind | string {
   if (isToTaskActionClass(value)) return 'action-subclass';
   if (typeof value === 'function') {
-    return hasHooks(value.prototype)
+    return hasToTaskHooks(value.prototype)
       ? 'class'
       : `a ${value.prototype ? 'class or function' : 'function'} ${missingHooks(value.prototype)}`;
   }
-  if (hasHooks(value)) return 'object';
+  if (hasToTaskHooks(value)) return 'object';
   if (value === null || value === undefined) return String(value);
   if (typeof value !== 'object') return `${typeof value}`;
   return `an object ${missingHooks(value)}`;
@@ -204,7 +189,7 @@ export async function loadPlugin(pluginDir: string): Promise<LoadedPlugin> {
     throw new PluginLoadError(
       'entrypoint_failed',
       pluginDir,
-      `Entrypoint ${shown(dir, file)} failed to load: ${errorTypeName(error)}: ${firstLine(error)}${hint}`,
+      `Entrypoint ${shown(dir, file)} failed to load: ${errorTypeName(error)}: ${errorLine(error, { maxLength: 300 })}${hint}`,
       { cause: error },
     );
   }

@@ -54,16 +54,22 @@ export interface ThrottleProbe {
 
 /**
  * The `throttle` fault: decides, per request, whether it is answered 429/503 instead of being served.
- * Deterministic: the n-th attempt of a request is throttled when `ceil(n·rate) > ceil((n-1)·rate)`.
+ * Deterministic: the n-th attempt of a request is throttled when `ceil(n·rate) > ceil((n-1)·rate)`. Attempts are
+ * counted for the latest {@link Throttle.keyLimit} distinct requests (10,000 by default) so a long-running sandbox
+ * does not grow without bound; a request whose count was dropped starts again from its first attempt.
  */
 export class Throttle {
   readonly #config: NonNullable<SandboxScenario['throttle']>;
-  /** Attempts per request key, for `rate`. */
+  /** Attempts per request key, for `rate`; in order of each key's latest attempt, so the oldest is dropped first. */
   readonly #attempts = new Map<string, number>();
   readonly #budget: Countdown;
+  /** How many distinct request keys keep their attempt count. */
+  readonly keyLimit: number;
 
-  constructor(config: NonNullable<SandboxScenario['throttle']>) {
+  /** @param keyLimit how many distinct requests keep their attempt count; default 10,000. */
+  constructor(config: NonNullable<SandboxScenario['throttle']>, keyLimit = 10_000) {
     this.#config = config;
+    this.keyLimit = keyLimit;
     this.#budget = new Countdown(config.times);
   }
 
@@ -74,7 +80,12 @@ export class Throttle {
     if (taskIds !== undefined && (probe.taskId === undefined || !taskIds.includes(probe.taskId)))
       return false;
     const attempt = (this.#attempts.get(probe.key) ?? 0) + 1;
+    this.#attempts.delete(probe.key);
     this.#attempts.set(probe.key, attempt);
+    if (this.#attempts.size > this.keyLimit) {
+      const oldest = this.#attempts.keys().next().value;
+      if (oldest !== undefined) this.#attempts.delete(oldest);
+    }
     const epsilon = 1e-9;
     const hit = Math.ceil(attempt * rate - epsilon) > Math.ceil((attempt - 1) * rate - epsilon);
     return hit && this.#budget.take();

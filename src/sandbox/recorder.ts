@@ -78,6 +78,8 @@ export interface RecorderSnapshot {
 
 /**
  * The sandbox's record of a run. Arrays grow in arrival order; `reset()` empties everything (the tasks' data stays).
+ * `requests` keeps only the last {@link Recorder.requestLimit} requests (50,000 by default) so a long-running
+ * `to-task sandbox` does not grow without bound; `requestCounts()` still counts every request since the last reset.
  *
  * @example
  * await runJob(...);
@@ -90,8 +92,26 @@ export class Recorder {
   readonly inferenceCalls: RecordedInference[] = [];
   readonly jobUpdates: RecordedJobUpdate[] = [];
   readonly logs: unknown[] = [];
+  /** The most recent requests, oldest first, at most {@link Recorder.requestLimit}; add with `recordRequest`. */
   readonly requests: RecordedRequest[] = [];
   readonly faults: RecordedFault[] = [];
+  /** How many requests `requests` keeps. */
+  readonly requestLimit: number;
+  /** Every request since the last reset, per route: exact even once `requests` drops the oldest. */
+  readonly #requestCounts = new Map<string, number>();
+
+  /** @param requestLimit how many of the latest requests `requests` keeps; default 50,000. */
+  constructor(requestLimit = 50_000) {
+    this.requestLimit = requestLimit;
+  }
+
+  /** Records an answered request, dropping the oldest one beyond {@link Recorder.requestLimit}. */
+  recordRequest(request: RecordedRequest): void {
+    this.requests.push(request);
+    if (this.requests.length > this.requestLimit) this.requests.shift();
+    const key = request.route ?? 'unknown';
+    this.#requestCounts.set(key, (this.#requestCounts.get(key) ?? 0) + 1);
+  }
 
   /** Records an accepted write of `taskId`. */
   recordWrite(taskId: number, payload: Record<string, unknown>): void {
@@ -99,19 +119,15 @@ export class Recorder {
     this.writes.set(taskId, { count: (previous?.count ?? 0) + 1, lastPayload: structuredClone(payload) });
   }
 
-  /** How many requests each route answered. */
+  /** How many requests each route answered since the last reset (`unknown` for no route). */
   requestCounts(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const { route } of this.requests) {
-      const key = route ?? 'unknown';
-      counts[key] = (counts[key] ?? 0) + 1;
-    }
-    return counts;
+    return Object.fromEntries(this.#requestCounts);
   }
 
   /** Empties every record. */
   reset(): void {
     this.writes.clear();
+    this.#requestCounts.clear();
     for (const list of [
       this.dispatches,
       this.inferenceCalls,

@@ -61,9 +61,12 @@ const deploymentParamsSchema = z.strictObject({
   memory: z.number().optional(),
 });
 
+/** A list parameter given as repeated keys (`a=1&a=2`, as the client sends arrays), commas (`a=1,2`), or both. */
 function listParam(request: RouteRequest, name: string): string[] {
-  const value = request.url.searchParams.get(name);
-  return value === null ? [] : value.split(',').map((item) => item.trim());
+  return request.url.searchParams
+    .getAll(name)
+    .flatMap((value) => value.split(','))
+    .map((item) => item.trim());
 }
 
 /** Keeps only the requested `fields` (all when the query has none). */
@@ -169,9 +172,9 @@ function listTasks(world: SandboxWorld, request: RouteRequest): RouteAnswer {
     if (projectId === undefined) return detail(400, 'project: expected an integer.');
     tasks = tasks.filter((task) => task.project === projectId);
   }
-  const status = query.get('status');
-  if (status !== null) tasks = tasks.filter((task) => task.status === status);
-  if (query.get('id__in') !== null) {
+  const statuses = query.getAll('status');
+  if (statuses.length > 0) tasks = tasks.filter((task) => statuses.includes(task.status));
+  if (query.has('id__in')) {
     const ids = listParam(request, 'id__in').map(positiveInt);
     tasks = tasks.filter((task) => ids.includes(task.id));
   }

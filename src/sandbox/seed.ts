@@ -41,11 +41,11 @@ export const sandboxSeed = Object.freeze({
 export type DemoSeed = typeof sandboxSeed & { readonly taskIds: readonly number[] };
 
 /** First task id minus one: task `i` (1-based) of the demo project has id `1000 + i`. */
-export const taskIdBase = 1000;
+const taskIdBase = 1000;
 /** First data unit id minus one: the data unit of task `1000 + i` has id `5000 + i`. */
-export const dataUnitIdBase = 5000;
+const dataUnitIdBase = 5000;
 /** Tasks of `otherProjectId`: `9001..9003`. */
-export const otherProjectTaskIds: readonly number[] = [9001, 9002, 9003];
+const otherProjectTaskIds: readonly number[] = [9001, 9002, 9003];
 
 /** A task as the sandbox stores it. */
 export interface SeedTask {
@@ -118,7 +118,7 @@ export function fnv1a(text: string): number {
 }
 
 /** mulberry32: a small seeded PRNG returning numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -203,7 +203,7 @@ export function demoPrediction(model: number, imagePath: string): DemoPrediction
 }
 
 /** The path of a URL, or the string itself when it is not an absolute URL. */
-export function pathOf(url: string): string {
+function pathOf(url: string): string {
   try {
     return new URL(url).pathname;
   } catch {

@@ -218,8 +218,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
     const hostHeader = request.headers.host;
-    // Concatenated, not resolved: a path starting with `//` must stay a path, not become a host.
-    const url = new URL(`${hostHeader ? `http://${hostHeader}` : selfOrigin}${request.url ?? '/'}`);
+    let url: URL;
+    try {
+      // Concatenated, not resolved: a path starting with `//` must stay a path, not become a host.
+      url = new URL(`${hostHeader ? `http://${hostHeader}` : selfOrigin}${request.url ?? '/'}`);
+    } catch {
+      const result = detail(400, 'Invalid Host header or request target.');
+      recorder.recordRequest({ method, path: request.url ?? '/', route: null, status: result.status });
+      send(response, result);
+      return;
+    }
     const match = router.match(method, url.pathname.slice(1));
     let result: RouteAnswer;
     try {
@@ -231,7 +239,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       result = detail(500, `Internal sandbox error (${error instanceof Error ? error.name : 'Error'}).`);
     }
-    recorder.requests.push({
+    recorder.recordRequest({
       method,
       path: `${url.pathname}${url.search}`,
       route: match.route?.name ?? null,
@@ -241,7 +249,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const server = createServer((request, response) => {
-    void handle(request, response);
+    // A throw past handle()'s own try (recording, serialising) must not become an unhandled rejection.
+    handle(request, response).catch(() => {
+      if (response.headersSent) response.destroy();
+      else send(response, detail(500, 'Internal sandbox error.'));
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ToTaskAction } from '../../src/action.js';
 import { JobDisplay } from '../../src/cli/display.js';
 import { formatSummary } from '../../src/cli/summary.js';
@@ -124,6 +124,44 @@ describe('JobDisplay', () => {
     expect(output).toMatch(/Annotating █+ 4\/4 \| ok 4 \| failed 0/);
     expect(output).toContain('\r\x1b[2KCancelling… (Ctrl-C again to abort in-flight tasks)\n');
     expect(output.endsWith('\n')).toBe(true);
+  });
+
+  describe('the wait counter on a terminal', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it.each([
+      ['preProcessor.ready', { dispatched: true, polls: 3 }],
+      ['preProcessor.failed', { message: 'Pre-processor did not become ready within timeout' }],
+    ])('ticks between polls and stops at %s', (type, event) => {
+      vi.useFakeTimers();
+      const { stream, text } = fakeStream(true);
+      let now = 0;
+      const display = new JobDisplay({ stream, now: () => now });
+      const { action, emit } = fakeAction();
+      display.attach(action);
+
+      emit('preProcessor.waiting', {
+        elapsedSeconds: 11,
+        timeoutSeconds: 180,
+        lastStatus: 'DEPLOYING',
+        polls: 2,
+      });
+      now = 1_000;
+      vi.advanceTimersByTime(1_000);
+      expect(text()).toContain('Pre-processor: waiting 12s/3m00s DEPLOYING (poll 2)');
+      emit(type, event);
+      emit('job.phase', { phase: 'annotating' });
+      const ended = text().length;
+      now = 5_000;
+      vi.advanceTimersByTime(4_000);
+
+      expect(vi.getTimerCount()).toBe(0);
+      expect(text().slice(ended)).toBe('');
+      expect(text().endsWith('\r\x1b[2KDiscovering tasks…')).toBe(true);
+      display.finish();
+    });
   });
 });
 

@@ -168,7 +168,7 @@ export function leaks(run: CliRun, ...secrets: string[]): string[] {
 }
 
 /** Resolves once `predicate` holds (polled every 20 ms), or rejects after `timeoutMs`. */
-export async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+export async function until(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!predicate()) {
     if (performance.now() > deadline) throw new Error('condition not reached in time');

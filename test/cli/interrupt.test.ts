@@ -52,16 +52,17 @@ describe('to-task run: Ctrl-C', () => {
   });
 
   it('aborts the tasks in flight on the second SIGINT', async () => {
+    // Writes that would take a minute: only the abort can end the tasks in flight before the CLI's kill timer.
     const started = await cliSandbox({
       tasks: 40,
-      scenario: { slow: { ms: 3000, routes: ['annotateTaskData'] } },
+      scenario: { slow: { ms: 60_000, routes: ['annotateTaskData'] } },
     });
     sandbox = started.sandbox;
     const cli = startCli(runArgs('file', [...started.flags, '--concurrency', '4']));
     const recorded = sandbox.recorded;
-    // Four writes are under way (and will take 3 s) when the first signal comes.
-    await until(() => recorded.requests.length > 0 && cli.stderr().includes('Annotating 40 tasks'));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The sandbox records a slowed write as it arrives: four tasks are in flight, each held in its write.
+    const heldWrites = () => recorded.faults.filter((fault) => fault.kind === 'slow');
+    await until(() => heldWrites().length === 4);
     cli.child.kill('SIGINT');
     await until(() => cli.stderr().includes('Cancelling…'));
     cli.child.kill('SIGINT');
@@ -72,8 +73,16 @@ describe('to-task run: Ctrl-C', () => {
     const result = resultOf(run);
     expect(result.status).toBe('STOPPED');
     expect(result.success_count + result.failed_count + result.skipped_count).toBe(result.total_tasks);
-    // Aborted long before the slow writes could have finished.
-    expect(run.durationMs).toBeLessThan(20_000);
+    // Exactly the four tasks held in their writes failed as cancelled; none finished, none other started.
+    const heldTaskIds = heldWrites().map((fault) => Number(/^\/tasks\/(\d+)\//.exec(fault.path)?.[1]));
+    expect(result).toMatchObject({ success_count: 0, failed_count: 4, skipped_count: 36 });
+    expect(result.failures.map((failure) => failure.error)).toEqual(
+      Array(4).fill('Cancelled before completion'),
+    );
+    expect(result.failures.map((failure) => failure.task_id).sort((a, b) => a - b)).toEqual(
+      heldTaskIds.sort((a, b) => a - b),
+    );
+    expect(recorded.writes.size).toBe(0);
   });
 
   it('stops a job waiting for the pre-processor', async () => {
@@ -87,7 +96,9 @@ describe('to-task run: Ctrl-C', () => {
     const run = await cli.done;
 
     expect(run.code).toBe(130);
-    expect(resultOf(run)).toMatchObject({ status: 'STOPPED', total_tasks: 0 });
-    expect(run.durationMs).toBeLessThan(30_000);
+    // Stopped, not timed out (the timeout would read FAILED), and nothing dispatched twice or written.
+    expect(resultOf(run)).toMatchObject({ status: 'STOPPED', total_tasks: 0, failed_count: 0 });
+    expect(sandbox.recorded.dispatches).toHaveLength(1);
+    expect(sandbox.recorded.writes.size).toBe(0);
   });
 });

@@ -82,7 +82,6 @@ describe('to-task run: pre-processor failures', () => {
     const polls = serveListRequests(sandbox.recorded) - 1;
     expect(polls).toBeGreaterThanOrEqual(2);
     expect(polls).toBeLessThanOrEqual(Math.ceil(afterMs / (pollSeconds * 1000)) + 1);
-    expect(run.durationMs).toBeLessThan(60_000);
   });
 
   it('NEVER_READY fails with the timeout message once --timeout has passed', async () => {

@@ -3,6 +3,7 @@
  * is one clear line on stderr, nothing on stdout (even with --json), and no stack trace.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +125,31 @@ describe.concurrent('to-task run: usage errors exit 2', () => {
     const command = await runCli(['frobnicate']);
     expectUsageError(command);
     expect(command.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('rejects a busy --inspect port, naming the flag', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const run = await runCli([
+        'run',
+        '--plugin',
+        examplePlugin,
+        '--params',
+        fileParams,
+        '--json',
+        ...connection,
+        '--inspect',
+        String(port),
+      ]);
+      expectUsageError(run);
+      expect(run.stderr.trim()).toBe(
+        `Error: Port ${port} is in use: pass --inspect <port> (--inspect alone picks a free one)`,
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 
   it('prints help and the version with exit 0', async () => {

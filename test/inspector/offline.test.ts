@@ -42,7 +42,7 @@ function readStream(url: string) {
   return { text: () => text, events, messages, ended, abort: () => controller.abort() };
 }
 
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

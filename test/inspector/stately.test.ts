@@ -7,7 +7,7 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((inspector) => inspector.stop()));
 });
 
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ToTaskError } from '../../machines/errors.js';
 import { buildDeploymentParams, RequiredResourcesError } from '../../machines/resources.js';
 
 const defaults = { num_cpus: 1, num_gpus: 0.1 };
@@ -136,7 +137,8 @@ describe('buildDeploymentParams', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(RequiredResourcesError);
-    expect(thrown).toBeInstanceOf(TypeError);
+    expect(thrown).toBeInstanceOf(ToTaskError);
+    expect((thrown as ToTaskError).code).toBe('invalid_required_resources');
     expect((thrown as RequiredResourcesError).field).toBe(field);
     expect((thrown as Error).message).toContain(`required_resources.${field}`);
   });

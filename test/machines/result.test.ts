@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildResult, progressFigures } from '../../machines/result.js';
+import {
+  appendFailures,
+  buildResult,
+  type FailureLog,
+  failureChunkSize,
+  failuresOf,
+  progressFigures,
+} from '../../machines/result.js';
 
 const failure = (task_id: number) => ({ task_id, error: 'x' });
 
@@ -7,20 +14,20 @@ describe('buildResult', () => {
   it.each([
     [{ total: 3, success: 3, failed: 0, failures: [] }, {}, 'SUCCEEDED', 'Annotated 3 of 3 tasks'],
     [
-      { total: 3, success: 2, failed: 1, failures: [failure(9)] },
+      { total: 3, success: 2, failed: 1, failures: [[failure(9)]] },
       {},
       'SUCCEEDED',
       'Annotated 2 of 3 tasks (1 failed)',
     ],
     [{ total: 1, success: 1, failed: 0, failures: [] }, {}, 'SUCCEEDED', 'Annotated 1 of 1 task'],
     [
-      { total: 2, success: 0, failed: 2, failures: [failure(1), failure(2)] },
+      { total: 2, success: 0, failed: 2, failures: [[failure(1), failure(2)]] },
       {},
       'FAILED',
       'All 2 tasks failed',
     ],
     [
-      { total: 10, success: 3, failed: 1, failures: [failure(4)] },
+      { total: 10, success: 3, failed: 1, failures: [[failure(4)]] },
       { stopped: true },
       'STOPPED',
       'Stopped: 3 succeeded, 1 failed, 6 not started of 10 tasks',
@@ -45,6 +52,22 @@ describe('buildResult', () => {
       { jobError: 'Task discovery failed (ClientError 503)' },
     );
     expect(result).toMatchObject({ status: 'FAILED', success_count: 2, skipped_count: 3, total_tasks: 5 });
+  });
+});
+
+describe('appendFailures', () => {
+  it('keeps every failure in order across chunks, never changing the log it was given', () => {
+    let log: FailureLog = [];
+    const kept: FailureLog[] = [];
+    for (let id = 1; id <= failureChunkSize * 2 + 5; id++) {
+      kept.push(log);
+      log = appendFailures(log, [failure(id)]);
+    }
+    expect(failuresOf(log).map((entry) => entry.task_id)).toEqual(
+      Array.from({ length: failureChunkSize * 2 + 5 }, (_, i) => i + 1),
+    );
+    expect(log).toHaveLength(3);
+    expect(failuresOf(kept[10]!)).toHaveLength(10);
   });
 });
 

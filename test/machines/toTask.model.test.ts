@@ -686,7 +686,7 @@ function jobEvents(snapshot: MachineSnapshot): EventObject[] {
       for (const output of callAnswers[invoke.src as string] ?? []) {
         events.push({ type: `xstate.done.actor.${invoke.id}`, output } as EventObject);
       }
-      if (invoke.src !== 'taskDiscovery' && invoke.src !== 'preProcessorRelay') {
+      if (invoke.src !== 'preProcessorRelay') {
         events.push({ type: `xstate.error.actor.${invoke.id}`, error: new ClientError(500) } as EventObject);
       }
     }
@@ -713,6 +713,8 @@ function jobEvents(snapshot: MachineSnapshot): EventObject[] {
     const type = `xstate.done.actor.slot-${slot}`;
     events.push({ type, output: { taskId, status: 'succeeded' } } as EventObject);
     events.push({ type, output: { taskId, status: 'failed', error: TASK_ERROR } } as EventObject);
+    // A task actor that threw (a bug, not a task failure) still frees its slot.
+    events.push({ type: `xstate.error.actor.slot-${slot}`, error: new TypeError('bug') } as EventObject);
   });
   return handledEvents(snapshot, events);
 }

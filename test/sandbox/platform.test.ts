@@ -126,6 +126,15 @@ describe('sandbox platform routes', () => {
     expect((await client.get('sdk/tasks/?project=one')).status).toBe(400);
   });
 
+  it('honours every value of a repeated filter key, as the client sends arrays', async () => {
+    const both = await client.get('sdk/tasks/?project=1&status=done&status=pending&fields=id');
+    expect(both.body.count).toBe(60);
+    const repeated = await client.get('sdk/tasks/?project=1&id__in=1003&id__in=1042&fields=id');
+    expect(repeated.body.results).toEqual([{ id: 1003 }, { id: 1042 }]);
+    const mixed = await client.get('sdk/tasks/?id__in=1003,1042&id__in=9001&fields=id');
+    expect(mixed.body.results).toEqual([{ id: 1003 }, { id: 1042 }, { id: 9001 }]);
+  });
+
   it('serves a task with its data unit expanded, files keyed by specification', async () => {
     const task = await client.get(`tasks/1001/?${taskQuery}`);
     expect(Object.keys(task.body)).toEqual(['id', 'data', 'data_unit']);

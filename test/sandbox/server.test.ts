@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, sandboxSeed, startSandbox } from '../../src/sandbox/index.js';
@@ -77,6 +78,37 @@ describe('sandbox server', () => {
       { method: 'GET', path: '/projects/1/', route: 'project', status: 401 },
     ]);
     expect(JSON.stringify(sandbox.recorded.toJSON())).not.toContain('secret-token');
+  });
+
+  it('answers 400 JSON to a Host header that makes no URL, and keeps serving', async () => {
+    sandbox.recorded.reset();
+    const { port } = new URL(sandbox.url);
+    const answer = await new Promise<{ status: number | undefined; type: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const request = httpRequest(
+          { host: '127.0.0.1', port, path: '/projects/1/', headers: { host: 'a b' } },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              body += chunk;
+            });
+            response.on('end', () =>
+              resolve({ status: response.statusCode, type: response.headers['content-type'], body }),
+            );
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      },
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.type).toMatch(/^application\/json/);
+    expect(JSON.parse(answer.body)).toEqual({ detail: 'Invalid Host header or request target.' });
+    expect(sandbox.recorded.requests).toEqual([
+      { method: 'GET', path: '/projects/1/', route: null, status: 400 },
+    ]);
+    expect((await api(sandbox).get('projects/1/')).status).toBe(200);
   });
 });
 

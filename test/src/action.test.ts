@@ -479,6 +479,8 @@ describe('options', () => {
     [{ pageSize: 2.5 }, 'Expected `pageSize` to be a positive integer, got 2.5'],
     [{ pollIntervalSeconds: 0 }, 'Expected `pollIntervalSeconds` to be a positive number of seconds, got 0'],
     [{ timeoutSeconds: Number.NaN }, 'Expected `timeoutSeconds` to be a positive number of seconds, got NaN'],
+    [{ timeoutSeconds: 3_000_000 }, 'Expected `timeoutSeconds` to be at most 2147483 seconds, got 3000000'],
+    [{ concurrency: 5000 }, 'Expected `concurrency` to be at most 1024, got 5000'],
   ])('a numeric option that is not usable throws at construction: %j', (options, message) => {
     const client = new FakeClient([1]);
     expect(() => new EchoToTask({ params: inferenceParams, client, ...options })).toThrow(
@@ -504,16 +506,85 @@ describe('parameters with several problems', () => {
   });
 });
 
-describe('job reporting pace', () => {
-  it('sends at most one round of reports per second however fast tasks finish, and the last figures at the end', async () => {
-    const client = withLabels(new FakeClient(Array.from({ length: 200 }, (_, i) => i + 1)));
-    client.pageSize = 50;
-    await new EchoToTask({ params: fileParams, client, jobId: 3, concurrency: 16 }).execute();
+describe('a task list that shifts between pages', () => {
+  it('does not start a task listed again while it is queued or running, and the job ends', async () => {
+    const client = withLabels(new FakeClient([5, 6, 7]));
+    client.listTaskPages = async function* () {
+      yield { count: 3, next: 'page-2', results: [{ id: 5 }, { id: 6 }] };
+      yield { count: 3, next: null, results: [{ id: 6 }, { id: 7 }, { id: 7 }] };
+    };
+    client.taskLatencyMs = 20;
+    const result = await new EchoToTask({ params: fileParams, client, concurrency: 4 }).execute();
 
-    // 200 tasks finish in far less than a few seconds here: without pacing there would be one PATCH per task.
-    expect(client.jobUpdates.length).toBeLessThan(6);
-    expect(client.jobUpdates.at(-1)).toMatchObject({
-      metrics_record: { annotate_task_data: { success: 200, failed: 0, stand_by: 0 } },
+    expect(result).toMatchObject({ status: 'SUCCEEDED', total_tasks: 3, success_count: 3 });
+    expect([...client.writes.entries()].map(([id, write]) => [id, write.count])).toEqual([
+      [5, 1],
+      [6, 1],
+      [7, 1],
+    ]);
+  });
+});
+
+describe('listeners and repeated runs', () => {
+  it('a listener that throws neither crashes the job nor silences the others', async () => {
+    const client = withLabels(new FakeClient([1, 2]));
+    const action = new EchoToTask({ params: fileParams, client, jobId: 8 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    let progressSeen = 0;
+    action.on('progress', () => {
+      throw new Error('host bug');
     });
+    action.on('progress', () => {
+      progressSeen += 1;
+    });
+    try {
+      const result = await action.execute();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(result.status).toBe('SUCCEEDED');
+      expect(progressSeen).toBe(2);
+      expect(client.jobUpdates.at(-1)).toMatchObject({
+        metrics_record: { annotate_task_data: { success: 2 } },
+      });
+      expect(warnings).toContain("A listener of the to_task event 'progress' threw Error");
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('a second run of the same action reports only itself', async () => {
+    const client = withLabels(new FakeClient([1, 2, 3]));
+    client.tasks.set(2, { id: 2, data_unit: null });
+    const action = new EchoToTask({ params: fileParams, client, jobId: 8 });
+    await action.execute();
+    const first = { updates: client.jobUpdates.length, logs: client.logs.length };
+    await action.execute();
+
+    // The first run's reporter is gone: the second run sends what one run sends, not twice as much.
+    expect(client.jobUpdates.length - first.updates).toBe(first.updates);
+    expect(client.logs.slice(first.logs)).toEqual(client.logs.slice(0, first.logs));
+  });
+
+  it('invalid required_resources reject execute() with a ToTaskError naming the field, before any dispatch', async () => {
+    const client = new FakeClient([1]);
+    client.serveAnswers = [{ results: [] }];
+    client.release = {
+      id: 7,
+      config: {
+        code: 'detector',
+        actions: { inference: { required_resources: { required_cpu_count: 'lots' } } },
+      },
+    };
+    const error = await new EchoToTask({ params: inferenceParams, client })
+      .execute()
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ToTaskError);
+    expect((error as ToTaskError).code).toBe('invalid_required_resources');
+    expect((error as Error).message).toBe(
+      'Invalid required_resources.required_cpu_count: expected a non-negative number, got "lots"',
+    );
+    expect(client.callsOf('runPlugin')).toHaveLength(0);
   });
 });
