@@ -6,6 +6,7 @@
  */
 import { assign, setup } from 'xstate';
 import { errorTypeName, PluginHookError, taskMessages } from './errors.js';
+import { maxTimerMs, positiveSeconds } from './options.js';
 import {
   describeValue,
   fileOfSpecification,
@@ -32,6 +33,8 @@ export type AnnotationPlan =
 export interface AnnotateTaskInput {
   taskId: number;
   plan: AnnotationPlan;
+  /** Seconds a hook may take before its task fails; none by default. */
+  hookTimeoutSeconds?: number;
 }
 
 /** `convertDataFromFile(primaryFileUrl, primaryFileName, dataFileUrl, dataFileName, taskData)` */
@@ -76,6 +79,8 @@ export type AnnotateTaskOutput =
 export interface AnnotateTaskContext {
   taskId: number;
   plan: AnnotationPlan;
+  /** The hook deadline: the longest timer Node keeps (about 24.8 days) when none was given. */
+  hookTimeoutMs: number;
   task: Record<string, unknown>;
   files: TaskFile[];
   inferenceData: unknown;
@@ -147,8 +152,15 @@ export const annotateTaskMachine = setup({
       !('output' in event) || event.output === null || event.output === undefined,
     hookReturnedObject: ({ event }) => 'output' in event && isPlainObject(event.output),
   },
+  delays: {
+    hookTimeout: ({ context }) => context.hookTimeoutMs,
+  },
   actions: {
     fail: assign({ error: (_, message: string) => message }),
+    timeOutHook: assign({
+      error: ({ context }, hook: HookName) =>
+        `${hook} did not return within ${context.hookTimeoutMs / 1000} s`,
+    }),
     keepHookOutput: assign({ data: ({ event }) => outputOf(event) as Record<string, unknown> }),
     rejectHookOutput: assign({
       error: ({ event }, hook: HookName) =>
@@ -164,6 +176,10 @@ export const annotateTaskMachine = setup({
   context: ({ input }) => ({
     taskId: input.taskId,
     plan: input.plan,
+    hookTimeoutMs:
+      input.hookTimeoutSeconds === undefined
+        ? maxTimerMs
+        : positiveSeconds(input.hookTimeoutSeconds, 0, 'hookTimeoutSeconds') * 1000,
     task: {},
     files: [],
     inferenceData: null,
@@ -261,6 +277,10 @@ export const annotateTaskMachine = setup({
         },
         ...hookOutcome('convertDataFromFile'),
       },
+      // A hook that never settles would hold its slot, and the job, forever.
+      after: {
+        hookTimeout: { target: 'failed', actions: { type: 'timeOutHook', params: 'convertDataFromFile' } },
+      },
     },
     inferring: {
       invoke: {
@@ -302,6 +322,12 @@ export const annotateTaskMachine = setup({
           taskData: context.task,
         }),
         ...hookOutcome('convertDataFromInference'),
+      },
+      after: {
+        hookTimeout: {
+          target: 'failed',
+          actions: { type: 'timeOutHook', params: 'convertDataFromInference' },
+        },
       },
     },
     submitting: {

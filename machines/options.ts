@@ -21,7 +21,10 @@ export function positiveSeconds(value: number | undefined, fallback: number, fie
   return value;
 }
 
-/** The longest delay a Node timer keeps (2^31 - 1 ms), in whole seconds. */
+/** The longest delay a Node timer keeps: 2^31 - 1 ms (a longer one fires at once). */
+export const maxTimerMs = 2_147_483_647;
+
+/** {@link maxTimerMs} in whole seconds: the most any seconds option may be. */
 export const maxSeconds = 2_147_483;
 
 /** The most tasks a job annotates at once: more only adds pressure on the platform, not speed. */
@@ -47,6 +50,7 @@ export interface JobNumericOptions {
   pageSize?: number;
   pollIntervalSeconds?: number;
   timeoutSeconds?: number;
+  hookTimeoutSeconds?: number;
 }
 
 /**
@@ -64,4 +68,5 @@ export function checkJobOptions(options: JobNumericOptions): void {
   positiveInteger(options.pageSize, 1, 'pageSize');
   positiveSeconds(options.pollIntervalSeconds, 1, 'pollIntervalSeconds');
   positiveSeconds(options.timeoutSeconds, 1, 'timeoutSeconds');
+  positiveSeconds(options.hookTimeoutSeconds, 1, 'hookTimeoutSeconds');
 }

@@ -49,6 +49,8 @@ export interface ToTaskInput {
   pollIntervalSeconds?: number;
   /** Pre-processor timeout from dispatch, seconds (default 180). */
   timeoutSeconds?: number;
+  /** Seconds a plugin hook may take before its task fails (default: no limit). */
+  hookTimeoutSeconds?: number;
   /** Clock read for elapsed time and throughput; pass `SimulatedClock#now` in tests. */
   now?: () => number;
 }
@@ -96,6 +98,7 @@ export interface ToTaskContext {
   pageSize: number;
   pollIntervalSeconds: number;
   timeoutSeconds: number;
+  hookTimeoutSeconds: number | undefined;
   now: () => number;
   dataCollectionId: number | null;
   plan: AnnotationPlan | null;
@@ -230,7 +233,10 @@ export const toTaskMachine = setup({
         if (slots[slot] !== null) continue;
         const taskId = queue.shift()!;
         slots[slot] = taskId;
-        enqueue.spawnChild('annotateTask', { id: slotId(slot), input: { taskId, plan: context.plan! } });
+        enqueue.spawnChild('annotateTask', {
+          id: slotId(slot),
+          input: { taskId, plan: context.plan!, hookTimeoutSeconds: context.hookTimeoutSeconds },
+        });
       }
       const pull = !context.exhausted && !context.pulling && queue.length < context.concurrency;
       enqueue.assign({
@@ -317,6 +323,10 @@ export const toTaskMachine = setup({
       'pollIntervalSeconds',
     ),
     timeoutSeconds: positiveSeconds(input.timeoutSeconds, defaultTimeoutSeconds, 'timeoutSeconds'),
+    hookTimeoutSeconds:
+      input.hookTimeoutSeconds === undefined
+        ? undefined
+        : positiveSeconds(input.hookTimeoutSeconds, 0, 'hookTimeoutSeconds'),
     now: input.now ?? Date.now,
     dataCollectionId: null,
     plan: null,

@@ -20,6 +20,7 @@ export interface ToTaskActionOptions
     | 'pageSize'
     | 'pollIntervalSeconds'
     | 'timeoutSeconds'
+    | 'hookTimeoutSeconds'
     | 'signal'
     | 'jobId'
     | 'inspect'
@@ -136,6 +137,7 @@ export class ToTaskAction implements ToTaskHooks {
       pageSize: this.options.pageSize,
       pollIntervalSeconds: this.options.pollIntervalSeconds,
       timeoutSeconds: this.options.timeoutSeconds,
+      hookTimeoutSeconds: this.options.hookTimeoutSeconds,
       signal: this.options.signal,
       jobId: this.options.jobId,
       inspect: this.options.inspect,

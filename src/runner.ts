@@ -39,6 +39,8 @@ export interface ToTaskRunOptions {
   pollIntervalSeconds?: number;
   /** Pre-processor timeout from dispatch in seconds (default 180). */
   timeoutSeconds?: number;
+  /** Seconds a hook may take before its task fails with `<hook> did not return within <n> s` (default: no limit). */
+  hookTimeoutSeconds?: number;
   /** Aborting it cancels the job: no new task starts, tasks in flight finish, the result is `STOPPED`. */
   signal?: AbortSignal;
   /** A platform job id: progress, metrics and logs are then reported to `jobs/{id}/` and `logs/`. */
@@ -135,6 +137,7 @@ export function startToTask(options: ToTaskRunOptions): ToTaskJob {
       pageSize: options.pageSize,
       pollIntervalSeconds: options.pollIntervalSeconds,
       timeoutSeconds: options.timeoutSeconds,
+      hookTimeoutSeconds: options.hookTimeoutSeconds,
       now,
     },
     ...(options.clock ? { clock: options.clock } : {}),

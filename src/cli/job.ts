@@ -23,6 +23,7 @@ export interface CliJob {
   concurrency?: number;
   pollIntervalSeconds?: number;
   timeoutSeconds?: number;
+  hookTimeoutSeconds?: number;
   jobId?: string;
   /** An inspector observer (`--inspect`). */
   inspect?: ToTaskActionOptions['inspect'];
@@ -47,6 +48,7 @@ function pluginAction(job: CliJob): ToTaskAction {
       ...(job.concurrency === undefined ? {} : { concurrency: job.concurrency }),
       ...(job.pollIntervalSeconds === undefined ? {} : { pollIntervalSeconds: job.pollIntervalSeconds }),
       ...(job.timeoutSeconds === undefined ? {} : { timeoutSeconds: job.timeoutSeconds }),
+      ...(job.hookTimeoutSeconds === undefined ? {} : { hookTimeoutSeconds: job.hookTimeoutSeconds }),
       ...(job.jobId === undefined ? {} : { jobId: job.jobId }),
       ...(job.inspect === undefined ? {} : { inspect: job.inspect }),
     });

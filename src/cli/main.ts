@@ -7,6 +7,7 @@ import { errorTypeName } from '../../machines/errors.js';
 import { exitCodes, UsageError } from './exitCodes.js';
 import { type CliIo, processIo } from './io.js';
 import {
+  concurrency,
   defaultSandboxPort,
   jobId,
   nonNegativeInteger,
@@ -61,7 +62,9 @@ export function createProgram(io: CliIo, exit: { code: number }): Command {
     .option('--token <token>', 'access token (default: $SYNAPSE_ACCESS_TOKEN)')
     .option('--tenant <code>', 'tenant code (default: $SYNAPSE_TENANT)')
     .addOption(
-      new Option('--concurrency <n>', 'tasks annotated at once (default 8)').argParser(positiveInteger),
+      new Option('--concurrency <n>', 'tasks annotated at once (default 8, at most 1024)').argParser(
+        concurrency,
+      ),
     )
     .addOption(
       new Option('--poll-interval <seconds>', 'pre-processor poll interval (default 10)').argParser(
@@ -72,6 +75,12 @@ export function createProgram(io: CliIo, exit: { code: number }): Command {
       new Option(
         '--timeout <seconds>',
         'pre-processor readiness timeout from dispatch (default 180)',
+      ).argParser(positiveSeconds),
+    )
+    .addOption(
+      new Option(
+        '--hook-timeout <seconds>',
+        'fail a task whose hook has not returned by then (default: no limit)',
       ).argParser(positiveSeconds),
     )
     .addOption(new Option('--job-id <id>', 'report progress and logs to this platform job').argParser(jobId))
@@ -123,7 +132,9 @@ export function createProgram(io: CliIo, exit: { code: number }): Command {
       ),
     )
     .addOption(
-      new Option('--concurrency <n>', 'tasks annotated at once (default 8)').argParser(positiveInteger),
+      new Option('--concurrency <n>', 'tasks annotated at once (default 8, at most 1024)').argParser(
+        concurrency,
+      ),
     )
     .action(async (flags: { tasks?: number; deployDelay?: number; concurrency?: number }) => {
       const { demoCommand } = await import('./demo.js');

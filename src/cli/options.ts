@@ -6,18 +6,26 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { maxConcurrency, maxSeconds } from '../../machines/options.js';
 import { errorLine } from '../plugin/errorLine.js';
 import { UsageError } from './exitCodes.js';
 
 /** `to-task sandbox`'s default port: stable, so the printed `export` lines stay valid across restarts. */
 export const defaultSandboxPort = 8787;
 
-/** Commander argument parser: a positive integer (`--concurrency 8`). */
+/** Commander argument parser: a positive integer (`--tasks 60`). */
 export function positiveInteger(value: string): number {
   const number = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(number) || number < 1) {
     throw new InvalidArgumentError('Expected a positive integer.');
   }
+  return number;
+}
+
+/** Commander argument parser: a concurrency (`--concurrency 8`), at most {@link maxConcurrency}. */
+export function concurrency(value: string): number {
+  const number = positiveInteger(value);
+  if (number > maxConcurrency) throw new InvalidArgumentError(`Expected at most ${maxConcurrency}.`);
   return number;
 }
 
@@ -36,6 +44,7 @@ export function positiveSeconds(value: string): number {
   if (value.trim() === '' || !Number.isFinite(number) || number <= 0) {
     throw new InvalidArgumentError('Expected a positive number of seconds.');
   }
+  if (number > maxSeconds) throw new InvalidArgumentError(`Expected at most ${maxSeconds} seconds.`);
   return number;
 }
 

@@ -26,6 +26,7 @@ export interface RunFlags {
   concurrency?: number;
   pollInterval?: number;
   timeout?: number;
+  hookTimeout?: number;
   jobId?: string;
   json?: boolean;
   /** `--inspect` alone is `true` (a free port), `--inspect 9000` a port. */
@@ -129,6 +130,7 @@ export async function runCommand(flags: RunFlags, io: CliIo): Promise<number> {
       concurrency: flags.concurrency,
       pollIntervalSeconds: flags.pollInterval,
       timeoutSeconds: flags.timeout,
+      hookTimeoutSeconds: flags.hookTimeout,
       jobId: flags.jobId,
       ...(inspector ? { inspect: inspector.inspect } : {}),
       stderr: io.stderr,

@@ -437,6 +437,8 @@ function actorAnswers(): EventObject[] {
         events.push({ type: `xstate.done.actor.${invoke.id}`, output } as EventObject);
       events.push({ type: `xstate.error.actor.${invoke.id}`, error: new ClientError(500) } as EventObject);
     }
+    // A hook that outlives its deadline.
+    for (const delayed of node.after) events.push({ type: delayed.eventType });
   }
   return events;
 }

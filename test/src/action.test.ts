@@ -588,3 +588,21 @@ describe('listeners and repeated runs', () => {
     expect(client.callsOf('runPlugin')).toHaveLength(0);
   });
 });
+
+describe('hook timeout', () => {
+  it('fails a task whose hook never returns, and the job still ends', async () => {
+    const client = withLabels(new FakeClient([1, 2, 3]));
+    class Stuck extends EchoToTask {
+      override convertDataFromFile(...args: Parameters<EchoToTask['convertDataFromFile']>): Promise<unknown> {
+        return args[4]?.id === 2 ? new Promise(() => {}) : super.convertDataFromFile(...args);
+      }
+    }
+    const result = await new Stuck({ params: fileParams, client, hookTimeoutSeconds: 0.05 }).execute();
+
+    expect(result).toMatchObject({ status: 'SUCCEEDED', success_count: 2, failed_count: 1 });
+    expect(result.failures).toEqual([
+      { task_id: 2, error: 'convertDataFromFile did not return within 0.05 s' },
+    ]);
+    expect(client.writes.has(2)).toBe(false);
+  });
+});
