@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { fromPromise } from 'xstate';
 import type { ConvertFromFileInput, ConvertFromInferenceInput } from '../../machines/annotateTask.machine.js';
 import { errorTypeName, PluginHookError } from '../../machines/errors.js';
+import { errorLine } from '../client/redact.js';
 
 /** The two conversion hooks of a to_task plugin (SPEC §4); sync or async. */
 export interface ToTaskHooks {
@@ -37,12 +38,7 @@ export function currentTask(): TaskScope | undefined {
 export type Scrub = (text: string) => string;
 
 function toHookError(error: unknown, scrub: Scrub): PluginHookError {
-  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
-  const firstLine = scrub(message).split('\n', 1)[0] ?? '';
-  return new PluginHookError(
-    errorTypeName(error),
-    firstLine.length > 300 ? `${firstLine.slice(0, 300)}…` : firstLine,
-  );
+  return new PluginHookError(errorTypeName(error), errorLine(error, { scrub, maxLength: 300 }));
 }
 
 async function callHook(scope: TaskScope, scrub: Scrub, call: () => unknown): Promise<unknown> {

@@ -5,8 +5,8 @@
 import { errorTypeName } from '../../machines/errors.js';
 import type { ToTaskResult } from '../../machines/result.js';
 import type { ToTaskAction, ToTaskActionOptions } from '../action.js';
+import { errorLine } from '../client/redact.js';
 import type { SynapseClient } from '../client/types.js';
-import { errorLine } from '../plugin/errorLine.js';
 import { createPluginAction, type LoadedPlugin } from '../plugin/load.js';
 import { type DisplayStream, JobDisplay } from './display.js';
 import { UsageError } from './exitCodes.js';

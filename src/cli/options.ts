@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { maxConcurrency, maxSeconds } from '../../machines/options.js';
-import { errorLine } from '../plugin/errorLine.js';
+import { errorLine } from '../client/redact.js';
 import { UsageError } from './exitCodes.js';
 
 /** `to-task sandbox`'s default port: stable, so the printed `export` lines stay valid across restarts. */

@@ -4,8 +4,8 @@
  */
 import { ParamsError, parseToTaskParams } from '../../machines/params.js';
 import { HttpSynapseClient } from '../client/http.js';
+import { errorLine } from '../client/redact.js';
 import { createOfflineInspector, type OfflineInspector } from '../inspector/offline.js';
-import { errorLine } from '../plugin/errorLine.js';
 import { PluginLoadError } from '../plugin/errors.js';
 import { type LoadedPlugin, loadPlugin } from '../plugin/load.js';
 import { exitCodeOf, UsageError } from './exitCodes.js';

@@ -2,8 +2,7 @@
  * The secrets this CLI process was given (token, host, tenant: from flags or the environment), kept for the
  * last-resort error paths, which run far from the resolved connection (bin.ts's crash handler, main's catch).
  */
-import { redact } from '../client/redact.js';
-import { errorLine } from '../plugin/errorLine.js';
+import { errorLine, redact } from '../client/redact.js';
 
 /** Module-level on purpose: an uncaught error can come from anywhere, and must still be scrubbed. */
 const remembered = new Set<string>();

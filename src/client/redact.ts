@@ -92,3 +92,28 @@ export function redact(text: string, secrets: Iterable<string | null | undefined
   }
   return result.replace(ABSOLUTE_URL, REDACTED_URL).replace(STACK_FRAME, '').trim();
 }
+
+/** Options of {@link errorLine}. */
+export interface ErrorLineOptions {
+  /** Strings never to print (token, host, tenant), as `redact` takes them. */
+  secrets?: Iterable<string | null | undefined>;
+  /** A cleaner of its own to apply first (a client's `redact`, a job's scrubber). */
+  scrub?: (text: string) => string;
+  /** Characters kept before an ellipsis; default: no limit. */
+  maxLength?: number;
+}
+
+/**
+ * The one line an error is reported as when its first line is all a user should see: the first line of its message
+ * (or of `String(error)`), with secrets, auth header values, URLs and stack frames removed, cut at `maxLength`.
+ *
+ * @example
+ * errorLine(new Error('GET https://h/x failed\n    at f (a.js:1:1)'), { secrets: ['s3cret-token'] }); // 'GET [URL] failed'
+ */
+export function errorLine(error: unknown, options: ErrorLineOptions = {}): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cleaned = redact(options.scrub ? options.scrub(message) : message, options.secrets);
+  const line = cleaned.split('\n', 1)[0] ?? '';
+  const { maxLength = Number.POSITIVE_INFINITY } = options;
+  return line.length > maxLength ? `${line.slice(0, maxLength)}…` : line;
+}

@@ -4,7 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { errorLine } from './errorLine.js';
+import { errorLine } from '../client/redact.js';
 
 /** `plugin.to_task.ToTask`: a dotted module path under the plugin directory, then the export's name. */
 const entrypointPattern = /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)+$/;

@@ -13,8 +13,8 @@ import {
   type ToTaskActionOptions,
   type ToTaskPlugin,
 } from '../action.js';
+import { errorLine } from '../client/redact.js';
 import { type PluginConfig, PluginConfigError, parsePluginConfig } from './config.js';
-import { errorLine } from './errorLine.js';
 import { PluginLoadError } from './errors.js';
 import { importPluginModule } from './importModule.js';
 

@@ -78,14 +78,24 @@ export interface RecorderSnapshot {
 
 /**
  * The sandbox's record of a run. Arrays grow in arrival order; `reset()` empties everything (the tasks' data stays).
- * `requests` keeps only the last {@link Recorder.requestLimit} requests (50,000 by default) so a long-running
- * `to-task sandbox` does not grow without bound; `requestCounts()` still counts every request since the last reset.
+ * Every list keeps its last {@link Recorder.requestLimit} entries (50,000 by default; a tenth more between trims), so
+ * a long-running `to-task sandbox` does not grow without bound; `requestCounts()` still counts every request since
+ * the last reset, and `writes` holds one entry per task.
  *
  * @example
  * await runJob(...);
  * sandbox.recorded.writes.get(1001); // { count: 1, lastPayload: {...} }
  * sandbox.recorded.dispatches.length; // 1
  */
+/** The recorder's lists, which {@link Recorder.append} keeps bounded. */
+export type RecordedListName =
+  | 'dispatches'
+  | 'inferenceCalls'
+  | 'jobUpdates'
+  | 'logs'
+  | 'requests'
+  | 'faults';
+
 export class Recorder {
   readonly writes = new Map<number, RecordedWrite>();
   readonly dispatches: RecordedDispatch[] = [];
@@ -105,10 +115,19 @@ export class Recorder {
     this.requestLimit = requestLimit;
   }
 
-  /** Records an answered request, dropping the oldest one beyond {@link Recorder.requestLimit}. */
+  /** Appends to one of the lists, dropping its oldest entries beyond {@link Recorder.requestLimit}. */
+  append<Name extends RecordedListName>(name: Name, ...entries: Recorder[Name]): void {
+    const list = this[name] as unknown[];
+    list.push(...entries);
+    // Trimmed back to the limit once a tenth over it, not one by one: shifting a long array each time costs O(n).
+    if (list.length > this.requestLimit + Math.ceil(this.requestLimit / 10)) {
+      list.splice(0, list.length - this.requestLimit);
+    }
+  }
+
+  /** Records an answered request, dropping the oldest ones beyond {@link Recorder.requestLimit}. */
   recordRequest(request: RecordedRequest): void {
-    this.requests.push(request);
-    if (this.requests.length > this.requestLimit) this.requests.shift();
+    this.append('requests', request);
     const key = request.route ?? 'unknown';
     this.#requestCounts.set(key, (this.#requestCounts.get(key) ?? 0) + 1);
   }

@@ -82,7 +82,7 @@ function recordFault(
   kind: FaultKind,
   extra: { status?: number; taskId?: number } = {},
 ): void {
-  world.recorder.faults.push({
+  world.recorder.append('faults', {
     kind,
     method: request.method,
     path: `${request.url.pathname}${request.url.search}`,
@@ -203,7 +203,7 @@ function listTasks(world: SandboxWorld, request: RouteRequest): RouteAnswer {
 function runDeployment(world: SandboxWorld, request: RouteRequest, code: string, agent: number): RouteAnswer {
   const body = request.body as Record<string, unknown>;
   const answer = (result: RouteAnswer): RouteAnswer => {
-    world.recorder.dispatches.push({
+    world.recorder.append('dispatches', {
       code,
       agent,
       params: structuredClone(body.params),
@@ -233,7 +233,7 @@ function runInference(world: SandboxWorld, request: RouteRequest, code: string, 
   const imagePath = isPlainObject(params.json) ? params.json.image_path : undefined;
   const taskId = typeof imagePath === 'string' ? (taskIdOfMediaPath(imagePath) ?? null) : null;
   const answer = (result: RouteAnswer): RouteAnswer => {
-    world.recorder.inferenceCalls.push({ code, agent, model, imagePath, taskId, status: result.status });
+    world.recorder.append('inferenceCalls', { code, agent, model, imagePath, taskId, status: result.status });
     return result;
   };
   if (typeof model !== 'number' || !Number.isInteger(model)) {
@@ -451,7 +451,7 @@ export function createRoutes(world: SandboxWorld): Route[] {
       handle: (request) => {
         const jobId = request.params.id ?? '';
         if (!isPlainObject(request.body)) return detail(400, 'Expected a JSON object.');
-        world.recorder.jobUpdates.push({ jobId, body: structuredClone(request.body) });
+        world.recorder.append('jobUpdates', { jobId, body: structuredClone(request.body) });
         const id = positiveInt(jobId) ?? jobId;
         const job = mergeJob(world.jobs.get(jobId) ?? { id }, request.body);
         world.jobs.set(jobId, job);
@@ -468,7 +468,7 @@ export function createRoutes(world: SandboxWorld): Route[] {
         if (entries.length === 0 || !entries.every(isPlainObject)) {
           return detail(400, 'Expected a log entry object or a non-empty array of them.');
         }
-        world.recorder.logs.push(...structuredClone(entries));
+        world.recorder.append('logs', ...structuredClone(entries));
         return json(201, entries);
       },
     },

@@ -198,7 +198,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const taskId = route.taskIdOf?.(routeRequest);
     if (throttle?.applies({ route: route.name, path, key: `${method} ${recordedPath}`, taskId })) {
       const { status, headers, detail: message } = throttle.answer();
-      recorder.faults.push({
+      recorder.append('faults', {
         kind: 'throttle',
         method,
         path: recordedPath,
@@ -209,7 +209,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const slow = scenario.slow;
     if (slow && slow.ms > 0 && selectsRoute(slow.routes, route.name, path)) {
-      recorder.faults.push({ kind: 'slow', method, path: recordedPath });
+      recorder.append('faults', { kind: 'slow', method, path: recordedPath });
       await sleep(slow.ms, undefined, { signal: closing.signal });
     }
     return route.handle(routeRequest);

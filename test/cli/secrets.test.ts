@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliErrorLine, rememberSecrets, scrubCli } from '../../src/cli/secrets.js';
-import { errorLine } from '../../src/plugin/errorLine.js';
+import { errorLine } from '../../src/client/redact.js';
 import { fileParams, runCli } from './helpers.js';
 
 describe('errorLine', () => {
