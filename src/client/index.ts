@@ -18,5 +18,12 @@ export {
   RETRY_STATUS_CODES,
   taskListQuery,
 } from './http.js';
-export { type ErrorLineOptions, errorLine, MIN_SECRET_LENGTH, REDACTED, REDACTED_URL, redact } from './redact.js';
+export {
+  type ErrorLineOptions,
+  errorLine,
+  MIN_SECRET_LENGTH,
+  REDACTED,
+  REDACTED_URL,
+  redact,
+} from './redact.js';
 export type * from './types.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOfflineInspector, type OfflineInspector } from '../../src/inspector/offline.js';
-import { runInspectedJob, secret } from '../inspector/inspectedJob.js';
+import { inspectedJobStates, runInspectedJob, secret } from '../inspector/inspectedJob.js';
 import { browserSuiteNote, launchChromium, skipBrowserTests } from './chromium.js';
 
 describe.skipIf(skipBrowserTests)(`the offline inspector page in Chromium${browserSuiteNote}`, () => {
@@ -60,17 +60,7 @@ describe.skipIf(skipBrowserTests)(`the offline inspector page in Chromium${brows
       .filter({ has: page.locator('.who', { hasText: /^toTask$/ }) })
       .all();
     const jobRows = await Promise.all(jobRowItems.map((row) => row.getAttribute('data-to')));
-    expect(jobRows).toEqual([
-      'loadingProject',
-      'checkingProject',
-      'loadingDataCollection',
-      'preparing',
-      'loadingPluginRelease',
-      'checkingPluginRelease',
-      'startingPreProcessor',
-      'annotating.running',
-      'finished',
-    ]);
+    expect(jobRows).toEqual(inspectedJobStates);
     const readyRow = page.locator('#log .row.kind-transition[data-to="ready"]');
     expect(await readyRow.textContent()).toMatch(
       /preProcessor\s*deploying\.waiting\.polling → ready\s*done\s*on done listServeApplications/,

@@ -2,32 +2,19 @@
  * `to-task run` under injected faults: throttling retried, per-task faults counted as failures with their reasons,
  * job-level failures as FAILED with exit 1, and no secret in any output.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  cliSandbox,
-  expectedFilePayload,
-  leaks,
-  resultOf,
-  runArgs,
-  runCli,
-  type Sandbox,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { expectedFilePayload, leaks, resultOf, runArgs, runCli, useSandbox } from './helpers.js';
 
-let sandbox: Sandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const startSandbox = useSandbox();
 
 describe('to-task run: faults', () => {
   it('retries 429 and 503 answers with Retry-After, and the job still succeeds', async () => {
     const throttled = [1002, 1005, 1007];
-    const started = await cliSandbox({
+    const { sandbox, flags } = await startSandbox({
       tasks: 12,
       scenario: { throttle: { status: 429, retryAfterSeconds: 1, rate: 0.5, taskIds: throttled } },
     });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', started.flags));
+    const run = await runCli(runArgs('file', flags));
 
     expect(run.code).toBe(0);
     expect(resultOf(run)).toMatchObject({ status: 'SUCCEEDED', success_count: 12, failed_count: 0 });
@@ -43,12 +30,11 @@ describe('to-task run: faults', () => {
   });
 
   it('retries a 503 on task discovery', async () => {
-    const started = await cliSandbox({
+    const { sandbox, flags } = await startSandbox({
       tasks: 6,
       scenario: { throttle: { status: 503, retryAfterSeconds: 1, routes: ['tasks'], times: 1 } },
     });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', started.flags));
+    const run = await runCli(runArgs('file', flags));
 
     expect(run.code).toBe(0);
     expect(resultOf(run)).toMatchObject({ status: 'SUCCEEDED', success_count: 6 });
@@ -56,7 +42,7 @@ describe('to-task run: faults', () => {
   });
 
   it('counts per-task faults as failures with their reasons; the other tasks are written once', async () => {
-    const started = await cliSandbox({
+    const { sandbox } = await startSandbox({
       tasks: 20,
       scenario: {
         dataFiles: { missing: [1003], broken: [1004] },
@@ -64,7 +50,6 @@ describe('to-task run: faults', () => {
         writeFailures: { taskIds: [1008], status: 500 },
       },
     });
-    sandbox = started.sandbox;
     // Credentials in the host URL must not show either.
     const host = sandbox.url.replace('http://', 'http://alice:pw-s3cret-99@');
     const run = await runCli(runArgs('file', ['--host', host, '--token', sandbox.token]));
@@ -94,12 +79,11 @@ describe('to-task run: faults', () => {
   });
 
   it('fails a task whose inference answers null; the job still succeeds', async () => {
-    const started = await cliSandbox({
+    const { flags } = await startSandbox({
       tasks: 6,
       scenario: { alreadyRunning: true, inference: { nullFor: [1002] } },
     });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('inference', started.flags));
+    const run = await runCli(runArgs('inference', flags));
 
     expect(run.code).toBe(0);
     expect(resultOf(run)).toMatchObject({
@@ -111,21 +95,19 @@ describe('to-task run: faults', () => {
   });
 
   it('exits 1 with FAILED when every task fails', async () => {
-    const started = await cliSandbox({
+    const { flags } = await startSandbox({
       tasks: 3,
       scenario: { writeFailures: { taskIds: [1001, 1002, 1003] } },
     });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', started.flags));
+    const run = await runCli(runArgs('file', flags));
 
     expect(run.code).toBe(1);
     expect(resultOf(run)).toMatchObject({ status: 'FAILED', message: 'All 3 tasks failed', failed_count: 3 });
   });
 
   it('exits 1 with FAILED on a job-level error (no task to annotate)', async () => {
-    const started = await cliSandbox({ tasks: 0 });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', started.flags));
+    const { flags } = await startSandbox({ tasks: 0 });
+    const run = await runCli(runArgs('file', flags));
 
     expect(run.code).toBe(1);
     expect(resultOf(run)).toMatchObject({
@@ -136,8 +118,7 @@ describe('to-task run: faults', () => {
   });
 
   it('exits 1 with a message naming neither the token nor the host when the platform refuses the token', async () => {
-    const started = await cliSandbox({ tasks: 3 });
-    sandbox = started.sandbox;
+    const { sandbox } = await startSandbox({ tasks: 3 });
     const token = 'refused-token-123456';
     const run = await runCli(runArgs('file', ['--host', sandbox.url, '--token', token]));
 

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import {
   annotationDocument,
   demoPrediction,
@@ -102,17 +103,37 @@ export async function cliSandbox(options: SandboxOptions = {}) {
   };
 }
 
+/**
+ * A sandbox for each test of the file, closed after it: call once at the top of the file, then start the test's
+ * sandbox with the function it returns (it takes the options of {@link cliSandbox} and returns what that returns).
+ *
+ * @example
+ * const startSandbox = useSandbox();
+ * it('…', async () => {
+ *   const { sandbox, flags } = await startSandbox({ tasks: 5 });
+ * });
+ */
+export function useSandbox(): typeof cliSandbox {
+  let current: Sandbox | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (options) => {
+    const started = await cliSandbox(options);
+    current = started.sandbox;
+    return started;
+  };
+}
+
+/** `run --plugin <plugin> --params <params>`, plus `more` flags. */
+export function pluginRunArgs(plugin: string, params: string, more: readonly string[] = []): string[] {
+  return ['run', '--plugin', plugin, '--params', params, ...more];
+}
+
 /** `run` with the example plugin and the file / inference params, plus `more` flags. */
 export function runArgs(method: 'file' | 'inference', more: readonly string[] = []): string[] {
-  return [
-    'run',
-    '--plugin',
-    examplePlugin,
-    '--params',
-    method === 'file' ? fileParams : inferenceParams,
-    '--json',
-    ...more,
-  ];
+  return pluginRunArgs(examplePlugin, method === 'file' ? fileParams : inferenceParams, ['--json', ...more]);
 }
 
 /** Parses stdout as the one JSON document it must be. */
@@ -176,4 +197,4 @@ export async function until(predicate: () => boolean, timeoutMs = 20_000): Promi
   }
 }
 
-export type { Sandbox };
+export type { Sandbox, SandboxOptions };

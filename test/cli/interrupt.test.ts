@@ -2,34 +2,25 @@
  * Ctrl-C during a job: the first SIGINT lets the tasks in flight finish and starts no new one, the second aborts
  * them; either way the CLI prints the STOPPED result, exits 130, and the counts add up.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  cliSandbox,
-  expectedFilePayload,
-  leaks,
-  resultOf,
-  runArgs,
-  type Sandbox,
-  startCli,
-  until,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { expectedFilePayload, leaks, resultOf, runArgs, startCli, until, useSandbox } from './helpers.js';
 
-let sandbox: Sandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const startSandbox = useSandbox();
+
+/** Starts a file job over 40 tasks, four at a time, against a sandbox that holds each write for `writeMs`. */
+async function startSlowWritesJob(writeMs: number) {
+  const { sandbox, flags } = await startSandbox({
+    tasks: 40,
+    scenario: { slow: { ms: writeMs, routes: ['annotateTaskData'] } },
+  });
+  const cli = startCli(runArgs('file', [...flags, '--concurrency', '4']));
+  return { sandbox, cli, recorded: sandbox.recorded };
+}
 
 describe('to-task run: Ctrl-C', () => {
   it('stops after the tasks in flight on the first SIGINT: STOPPED, exit 130, counts add up', async () => {
     // Slow writes keep tasks in flight when the signal comes.
-    const started = await cliSandbox({
-      tasks: 40,
-      scenario: { slow: { ms: 250, routes: ['annotateTaskData'] } },
-    });
-    sandbox = started.sandbox;
-    const cli = startCli(runArgs('file', [...started.flags, '--concurrency', '4']));
-    const recorded = sandbox.recorded;
+    const { sandbox, cli, recorded } = await startSlowWritesJob(250);
     await until(() => recorded.writes.size >= 4);
     cli.child.kill('SIGINT');
     const run = await cli.done;
@@ -53,13 +44,7 @@ describe('to-task run: Ctrl-C', () => {
 
   it('aborts the tasks in flight on the second SIGINT', async () => {
     // Writes that would take a minute: only the abort can end the tasks in flight before the CLI's kill timer.
-    const started = await cliSandbox({
-      tasks: 40,
-      scenario: { slow: { ms: 60_000, routes: ['annotateTaskData'] } },
-    });
-    sandbox = started.sandbox;
-    const cli = startCli(runArgs('file', [...started.flags, '--concurrency', '4']));
-    const recorded = sandbox.recorded;
+    const { cli, recorded } = await startSlowWritesJob(60_000);
     // The sandbox records a slowed write as it arrives: four tasks are in flight, each held in its write.
     const heldWrites = () => recorded.faults.filter((fault) => fault.kind === 'slow');
     await until(() => heldWrites().length === 4);
@@ -86,11 +71,11 @@ describe('to-task run: Ctrl-C', () => {
   });
 
   it('stops a job waiting for the pre-processor', async () => {
-    const started = await cliSandbox({ tasks: 5, scenario: { deploy: { outcome: 'NEVER_READY' } } });
-    sandbox = started.sandbox;
-    const cli = startCli(
-      runArgs('inference', [...started.flags, '--poll-interval', '0.2', '--timeout', '60']),
-    );
+    const { sandbox, flags } = await startSandbox({
+      tasks: 5,
+      scenario: { deploy: { outcome: 'NEVER_READY' } },
+    });
+    const cli = startCli(runArgs('inference', [...flags, '--poll-interval', '0.2', '--timeout', '60']));
     await until(() => cli.stderr().includes('Pre-processor: waiting'));
     cli.child.kill('SIGINT');
     const run = await cli.done;

@@ -2,14 +2,43 @@
  * The pre-processor's three failures through the CLI (SPEC §6.3), each injected by a sandbox scenario: the exact
  * message, exit 1, and no task touched. A terminal status ends the wait at the first poll that sees it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { cliSandbox, leaks, resultOf, runArgs, runCli, type Sandbox } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  type CliRun,
+  leaks,
+  resultOf,
+  runArgs,
+  runCli,
+  type Sandbox,
+  type SandboxOptions,
+  useSandbox,
+} from './helpers.js';
 
-let sandbox: Sandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const startSandbox = useSandbox();
+
+/** Runs an inference job over five tasks against a sandbox whose pre-processor follows `scenario`. */
+async function runInference(
+  scenario: SandboxOptions['scenario'],
+  wait: { pollSeconds: number; timeoutSeconds: number },
+) {
+  const { sandbox, flags } = await startSandbox({ tasks: 5, scenario });
+  const run = await runCli(
+    runArgs('inference', [
+      ...flags,
+      '--poll-interval',
+      String(wait.pollSeconds),
+      '--timeout',
+      String(wait.timeoutSeconds),
+    ]),
+  );
+  return { sandbox, run };
+}
+
+/** Exit 1 and a FAILED result with `message`, before any task was discovered. */
+function expectFailedBeforeAnyTask(run: CliRun, message: string): void {
+  expect(run.code).toBe(1);
+  expect(resultOf(run)).toMatchObject({ status: 'FAILED', message, total_tasks: 0 });
+}
 
 function serveListRequests(recorded: Sandbox['recorded']): number {
   return recorded.requests.filter((request) => request.route === 'serveApplications').length;
@@ -17,20 +46,13 @@ function serveListRequests(recorded: Sandbox['recorded']): number {
 
 describe('to-task run: pre-processor failures', () => {
   it.each([400, 500])('a dispatch answered %i fails the job with the dispatch message', async (status) => {
-    const started = await cliSandbox({ tasks: 5, scenario: { dispatch: { status } } });
-    sandbox = started.sandbox;
-    const run = await runCli(
-      runArgs('inference', [...started.flags, '--poll-interval', '0.2', '--timeout', '30']),
+    const { sandbox, run } = await runInference(
+      { dispatch: { status } },
+      { pollSeconds: 0.2, timeoutSeconds: 30 },
     );
 
-    expect(run.code).toBe(1);
-    expect(resultOf(run)).toMatchObject({
-      status: 'FAILED',
-      message: 'Pre-processor deployment dispatch failed (ClientError)',
-      total_tasks: 0,
-      success_count: 0,
-      failed_count: 0,
-    });
+    expectFailedBeforeAnyTask(run, 'Pre-processor deployment dispatch failed (ClientError)');
+    expect(resultOf(run)).toMatchObject({ success_count: 0, failed_count: 0 });
     expect(sandbox.recorded.dispatches.length).toBeGreaterThanOrEqual(1);
     expect(sandbox.recorded.dispatches.every((dispatch) => dispatch.status === status)).toBe(true);
     // No waiting after a failed dispatch: the only listing is the detection.
@@ -45,18 +67,15 @@ describe('to-task run: pre-processor failures', () => {
   it.each(['DEPLOY_FAILED', 'UNHEALTHY', 'UNAVAILABLE'] as const)(
     '%s ends the wait at the first poll that sees it',
     async (outcome) => {
-      const started = await cliSandbox({ tasks: 5, scenario: { deploy: { outcome, afterMs: 0 } } });
-      sandbox = started.sandbox;
-      const run = await runCli(
-        runArgs('inference', [...started.flags, '--poll-interval', '0.5', '--timeout', '60']),
+      const { sandbox, run } = await runInference(
+        { deploy: { outcome, afterMs: 0 } },
+        { pollSeconds: 0.5, timeoutSeconds: 60 },
       );
 
-      expect(run.code).toBe(1);
-      expect(resultOf(run)).toMatchObject({
-        status: 'FAILED',
-        message: `Pre-processor deployment failed: serve application reached terminal state (${outcome})`,
-        total_tasks: 0,
-      });
+      expectFailedBeforeAnyTask(
+        run,
+        `Pre-processor deployment failed: serve application reached terminal state (${outcome})`,
+      );
       // Detection, then the first poll after the dispatch: it sees the terminal status and the wait ends there.
       expect(serveListRequests(sandbox.recorded)).toBe(2);
       expect(sandbox.recorded.dispatches).toHaveLength(1);
@@ -67,10 +86,9 @@ describe('to-task run: pre-processor failures', () => {
   it('a terminal status reached while deploying ends the wait at that poll, long before the timeout', async () => {
     const afterMs = 600;
     const pollSeconds = 0.25;
-    const started = await cliSandbox({ tasks: 5, scenario: { deploy: { outcome: 'UNHEALTHY', afterMs } } });
-    sandbox = started.sandbox;
-    const run = await runCli(
-      runArgs('inference', [...started.flags, '--poll-interval', String(pollSeconds), '--timeout', '60']),
+    const { sandbox, run } = await runInference(
+      { deploy: { outcome: 'UNHEALTHY', afterMs } },
+      { pollSeconds, timeoutSeconds: 60 },
     );
 
     expect(run.code).toBe(1);
@@ -85,18 +103,12 @@ describe('to-task run: pre-processor failures', () => {
   });
 
   it('NEVER_READY fails with the timeout message once --timeout has passed', async () => {
-    const started = await cliSandbox({ tasks: 5, scenario: { deploy: { outcome: 'NEVER_READY' } } });
-    sandbox = started.sandbox;
-    const run = await runCli(
-      runArgs('inference', [...started.flags, '--timeout', '2', '--poll-interval', '0.5']),
+    const { sandbox, run } = await runInference(
+      { deploy: { outcome: 'NEVER_READY' } },
+      { pollSeconds: 0.5, timeoutSeconds: 2 },
     );
 
-    expect(run.code).toBe(1);
-    expect(resultOf(run)).toMatchObject({
-      status: 'FAILED',
-      message: 'Pre-processor did not become ready within timeout',
-      total_tasks: 0,
-    });
+    expectFailedBeforeAnyTask(run, 'Pre-processor did not become ready within timeout');
     // It kept polling until the timeout: about 2 s / 0.5 s polls after the detection.
     expect(serveListRequests(sandbox.recorded)).toBeGreaterThanOrEqual(4);
     expect(run.durationMs).toBeGreaterThanOrEqual(2_000);

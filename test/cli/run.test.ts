@@ -4,29 +4,24 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  cliSandbox,
   expectedFilePayload,
   expectedInferencePayload,
   leaks,
+  pluginRunArgs,
   resultOf,
   runArgs,
   runCli,
-  type Sandbox,
+  useSandbox,
 } from './helpers.js';
 
-let sandbox: Sandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const startSandbox = useSandbox();
 
 describe('to-task run', () => {
   it('annotates every task by the file method: each written once with the hook’s payload', async () => {
-    const started = await cliSandbox({ tasks: 30 });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', [...started.flags, '--concurrency', '4']));
+    const { sandbox, flags } = await startSandbox({ tasks: 30 });
+    const run = await runCli(runArgs('file', [...flags, '--concurrency', '4']));
 
     expect(run.code).toBe(0);
     const result = resultOf(run);
@@ -50,11 +45,8 @@ describe('to-task run', () => {
   });
 
   it('annotates every task by the inference method after deploying the pre-processor', async () => {
-    const started = await cliSandbox({ tasks: 25, deployDelayMs: 600 });
-    sandbox = started.sandbox;
-    const run = await runCli(
-      runArgs('inference', [...started.flags, '--poll-interval', '0.2', '--timeout', '20']),
-    );
+    const { sandbox, flags } = await startSandbox({ tasks: 25, deployDelayMs: 600 });
+    const run = await runCli(runArgs('inference', [...flags, '--poll-interval', '0.2', '--timeout', '20']));
 
     expect(run.code).toBe(0);
     expect(resultOf(run)).toMatchObject({
@@ -88,9 +80,8 @@ describe('to-task run', () => {
   });
 
   it('uses a running pre-processor without dispatching', async () => {
-    const started = await cliSandbox({ tasks: 5, scenario: { alreadyRunning: true } });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('inference', started.flags));
+    const { sandbox, flags } = await startSandbox({ tasks: 5, scenario: { alreadyRunning: true } });
+    const run = await runCli(runArgs('inference', flags));
 
     expect(run.code).toBe(0);
     expect(resultOf(run).success_count).toBe(5);
@@ -99,10 +90,9 @@ describe('to-task run', () => {
   });
 
   it('reads SYNAPSE_HOST, SYNAPSE_ACCESS_TOKEN and SYNAPSE_TENANT when the flags are absent', async () => {
-    const started = await cliSandbox({ tasks: 5 });
-    sandbox = started.sandbox;
+    const { sandbox, env } = await startSandbox({ tasks: 5 });
     const tenant = 'tenant-code-4242';
-    const run = await runCli(runArgs('file'), { env: { ...started.env, SYNAPSE_TENANT: tenant } });
+    const run = await runCli(runArgs('file'), { env: { ...env, SYNAPSE_TENANT: tenant } });
 
     expect(run.code).toBe(0);
     expect(resultOf(run).success_count).toBe(5);
@@ -111,9 +101,8 @@ describe('to-task run', () => {
   });
 
   it('prefers the flags over the environment', async () => {
-    const started = await cliSandbox({ tasks: 3 });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', started.flags), {
+    const { flags } = await startSandbox({ tasks: 3 });
+    const run = await runCli(runArgs('file', flags), {
       env: { SYNAPSE_HOST: 'http://127.0.0.1:9/', SYNAPSE_ACCESS_TOKEN: 'wrong-token-value' },
     });
 
@@ -122,9 +111,8 @@ describe('to-task run', () => {
   });
 
   it('with --json, stdout is exactly the result JSON; progress and the summary go to stderr', async () => {
-    const started = await cliSandbox({ tasks: 8 });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', started.flags));
+    const { flags } = await startSandbox({ tasks: 8 });
+    const run = await runCli(runArgs('file', flags));
 
     expect(run.code).toBe(0);
     const parsed = JSON.parse(run.stdout);
@@ -145,9 +133,8 @@ describe('to-task run', () => {
   });
 
   it('with --job-id, reports progress and logs to the platform job', async () => {
-    const started = await cliSandbox({ tasks: 6 });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', [...started.flags, '--job-id', '77']));
+    const { sandbox, flags } = await startSandbox({ tasks: 6 });
+    const run = await runCli(runArgs('file', [...flags, '--job-id', '77']));
 
     expect(run.code).toBe(0);
     const updates = sandbox.recorded.jobUpdates;
@@ -158,9 +145,8 @@ describe('to-task run', () => {
   });
 
   it('with --inspect, serves the offline inspector during the job and keeps stdout pure JSON', async () => {
-    const started = await cliSandbox({ tasks: 4 });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', [...started.flags, '--inspect']));
+    const { flags } = await startSandbox({ tasks: 4 });
+    const run = await runCli(runArgs('file', [...flags, '--inspect']));
 
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/?$/m);
@@ -168,9 +154,8 @@ describe('to-task run', () => {
   });
 
   it('without --json, prints the summary on stdout', async () => {
-    const started = await cliSandbox({ tasks: 4 });
-    sandbox = started.sandbox;
-    const run = await runCli(runArgs('file', started.flags).filter((arg) => arg !== '--json'));
+    const { flags } = await startSandbox({ tasks: 4 });
+    const run = await runCli(runArgs('file', flags).filter((arg) => arg !== '--json'));
 
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
@@ -185,8 +170,7 @@ describe('to-task run', () => {
   ])(
     'runs a plugin outside this package that imports synapse-to-task (%s)',
     async (_case, name, withPackageJson) => {
-      const started = await cliSandbox({ tasks: 4 });
-      sandbox = started.sandbox;
+      const { sandbox, flags } = await startSandbox({ tasks: 4 });
       const dir = await mkdtemp(join(tmpdir(), 'to-task-outside-'));
       try {
         await mkdir(join(dir, 'plugin'));
@@ -209,15 +193,7 @@ describe('to-task run', () => {
             '',
           ].join('\n'),
         );
-        const run = await runCli([
-          'run',
-          '--plugin',
-          dir,
-          '--params',
-          'examples/params/file.json',
-          '--json',
-          ...started.flags,
-        ]);
+        const run = await runCli(pluginRunArgs(dir, 'examples/params/file.json', ['--json', ...flags]));
 
         expect(run.stderr).not.toContain('Error');
         expect(run.code).toBe(0);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliErrorLine, rememberSecrets, scrubCli } from '../../src/cli/secrets.js';
 import { errorLine } from '../../src/client/redact.js';
-import { fileParams, runCli } from './helpers.js';
+import { fileParams, pluginRunArgs, runCli } from './helpers.js';
 
 describe('errorLine', () => {
   it('is the first line of the message, redacted and cut at maxLength', () => {
@@ -52,19 +52,16 @@ describe('to-task run: a stray error', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('ends as one line without the flags’ token, tenant or host, exit 1', async () => {
-    const run = await runCli([
-      'run',
-      '--plugin',
-      dir,
-      '--params',
-      fileParams,
-      '--host',
-      'http://127.0.0.1:9/',
-      '--token',
-      'flag-token-abcdef',
-      '--tenant',
-      'flag-tenant-xyz',
-    ]);
+    const run = await runCli(
+      pluginRunArgs(dir, fileParams, [
+        '--host',
+        'http://127.0.0.1:9/',
+        '--token',
+        'flag-token-abcdef',
+        '--tenant',
+        'flag-tenant-xyz',
+      ]),
+    );
 
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^Unexpected error \(Error\): stray: .*\[REDACTED\]/m);

@@ -7,7 +7,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { examplePlugin, fileParams, runCli } from './helpers.js';
+import { examplePlugin, fileParams, pluginRunArgs, runCli } from './helpers.js';
 
 const connection = ['--host', 'http://127.0.0.1:9/', '--token', 'usage-token-abcdef'];
 let dir: string;
@@ -33,7 +33,7 @@ function expectUsageError(run: { code: number | null; stdout: string; stderr: st
 describe.concurrent('to-task run: usage errors exit 2', () => {
   it('names the invalid field of the params file', async () => {
     const params = await file('bad.json', JSON.stringify({ name: 'x', project: 'abc', agent: 3 }));
-    const run = await runCli(['run', '--plugin', examplePlugin, '--params', params, '--json', ...connection]);
+    const run = await runCli(pluginRunArgs(examplePlugin, params, ['--json', ...connection]));
 
     expectUsageError(run);
     expect(run.stderr).toContain(`Invalid params in ${params}:`);
@@ -42,7 +42,7 @@ describe.concurrent('to-task run: usage errors exit 2', () => {
 
   it('names the fields an inference job needs', async () => {
     const params = await file('inference.yaml', 'name: x\nproject: 1\nagent: 3\nmethod: inference\n');
-    const run = await runCli(['run', '--plugin', examplePlugin, '--params', params, ...connection]);
+    const run = await runCli(pluginRunArgs(examplePlugin, params, connection));
 
     expectUsageError(run);
     expect(run.stderr).toContain("pre_processor: required when method is 'inference'");
@@ -50,22 +50,22 @@ describe.concurrent('to-task run: usage errors exit 2', () => {
   });
 
   it('reports a params file that is missing or not parseable', async () => {
-    const missing = await runCli(['run', '--plugin', examplePlugin, '--params', 'nope.json', ...connection]);
+    const missing = await runCli(pluginRunArgs(examplePlugin, 'nope.json', connection));
     expectUsageError(missing);
     expect(missing.stderr).toContain('Params file not found: nope.json');
 
     const broken = await file('broken.json', '{ "name": ');
-    const notJson = await runCli(['run', '--plugin', examplePlugin, '--params', broken, ...connection]);
+    const notJson = await runCli(pluginRunArgs(examplePlugin, broken, connection));
     expectUsageError(notJson);
     expect(notJson.stderr).toContain(`Params file ${broken} is not valid JSON`);
   });
 
   it('requires a host and a token', async () => {
-    const noHost = await runCli(['run', '--plugin', examplePlugin, '--params', fileParams]);
+    const noHost = await runCli(pluginRunArgs(examplePlugin, fileParams));
     expectUsageError(noHost);
     expect(noHost.stderr).toContain('Missing the platform address: pass --host <url> or set SYNAPSE_HOST');
 
-    const noToken = await runCli(['run', '--plugin', examplePlugin, '--params', fileParams], {
+    const noToken = await runCli(pluginRunArgs(examplePlugin, fileParams), {
       env: { SYNAPSE_HOST: 'http://127.0.0.1:9/' },
     });
     expectUsageError(noToken);
@@ -73,17 +73,9 @@ describe.concurrent('to-task run: usage errors exit 2', () => {
   });
 
   it('rejects a host that is not an http(s) URL without quoting it', async () => {
-    const run = await runCli([
-      'run',
-      '--plugin',
-      examplePlugin,
-      '--params',
-      fileParams,
-      '--host',
-      'ftp://u:secretpw1@x/',
-      '--token',
-      't0ken-value',
-    ]);
+    const run = await runCli(
+      pluginRunArgs(examplePlugin, fileParams, ['--host', 'ftp://u:secretpw1@x/', '--token', 't0ken-value']),
+    );
     expectUsageError(run);
     expect(run.stderr).toContain('Invalid connection settings');
     expect(run.stderr).not.toContain('secretpw1');
@@ -98,16 +90,7 @@ describe.concurrent('to-task run: usage errors exit 2', () => {
     ['--timeout', '0'],
     ['--job-id', '../../etc'],
   ])('rejects %s %s, naming the flag', async (flag, value) => {
-    const run = await runCli([
-      'run',
-      '--plugin',
-      examplePlugin,
-      '--params',
-      fileParams,
-      ...connection,
-      flag,
-      value,
-    ]);
+    const run = await runCli(pluginRunArgs(examplePlugin, fileParams, [...connection, flag, value]));
     expectUsageError(run);
     expect(run.stderr).toContain(`option '${flag} <`);
     expect(run.stderr).toContain(`argument '${value}' is invalid`);
@@ -118,7 +101,7 @@ describe.concurrent('to-task run: usage errors exit 2', () => {
     expectUsageError(noPlugin);
     expect(noPlugin.stderr).toContain("required option '--plugin <dir>' not specified");
 
-    const unknown = await runCli(['run', '--plugin', examplePlugin, '--params', fileParams, '--frobnicate']);
+    const unknown = await runCli(pluginRunArgs(examplePlugin, fileParams, ['--frobnicate']));
     expectUsageError(unknown);
     expect(unknown.stderr).toContain("unknown option '--frobnicate'");
 
@@ -132,17 +115,9 @@ describe.concurrent('to-task run: usage errors exit 2', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as AddressInfo;
     try {
-      const run = await runCli([
-        'run',
-        '--plugin',
-        examplePlugin,
-        '--params',
-        fileParams,
-        '--json',
-        ...connection,
-        '--inspect',
-        String(port),
-      ]);
+      const run = await runCli(
+        pluginRunArgs(examplePlugin, fileParams, ['--json', ...connection, '--inspect', String(port)]),
+      );
       expectUsageError(run);
       expect(run.stderr.trim()).toBe(
         `Error: Port ${port} is in use: pass --inspect <port> (--inspect alone picks a free one)`,
@@ -230,7 +205,7 @@ describe.concurrent('to-task run: plugins that cannot be loaded exit 2', () => {
     ],
   ])('%s', async (_case, make, message) => {
     const pluginDir = await make();
-    const run = await runCli(['run', '--plugin', pluginDir, '--params', fileParams, '--json', ...connection]);
+    const run = await runCli(pluginRunArgs(pluginDir, fileParams, ['--json', ...connection]));
 
     expectUsageError(run);
     expect(run.stderr).toMatch(message);

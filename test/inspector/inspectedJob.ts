@@ -15,6 +15,22 @@ export function secretClient(taskIds: number[]): FakeClient {
   return client;
 }
 
+/**
+ * The states the job of {@link runInspectedJob} passes through, in order: checks, then the pre-processor's deployment
+ * (inference method), then annotation.
+ */
+export const inspectedJobStates = [
+  'loadingProject',
+  'checkingProject',
+  'loadingDataCollection',
+  'preparing',
+  'loadingPluginRelease',
+  'checkingPluginRelease',
+  'startingPreProcessor',
+  'annotating.running',
+  'finished',
+];
+
 export const secretParams = {
   ...inferenceParams,
   name: `Pre-label ${secret}`,

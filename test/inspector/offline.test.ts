@@ -8,7 +8,7 @@ import {
   type OfflineInspectorState,
 } from '../../src/inspector/offline.js';
 import { InspectionStore, type InspectorMessage } from '../../src/inspector/store.js';
-import { runInspectedJob, secret } from './inspectedJob.js';
+import { inspectedJobStates, runInspectedJob, secret } from './inspectedJob.js';
 
 /** Reads a Server-Sent Events stream in the background: raw text, and the parsed events so far. */
 function readStream(url: string) {
@@ -101,17 +101,7 @@ describe('the offline inspector', () => {
     expect(job).toMatchObject({ name: 'toTask', parent: null });
     expect(preProcessor).toMatchObject({ name: 'preProcessor', parent: job.actor });
 
-    expectSubsequence(statesOf(messages, job.actor), [
-      'loadingProject',
-      'checkingProject',
-      'loadingDataCollection',
-      'preparing',
-      'loadingPluginRelease',
-      'checkingPluginRelease',
-      'startingPreProcessor',
-      'annotating.running',
-      'finished',
-    ]);
+    expectSubsequence(statesOf(messages, job.actor), inspectedJobStates);
     expectSubsequence(statesOf(messages, preProcessor.actor), [
       'detecting',
       'deploying.dispatching',

@@ -15,6 +15,7 @@ import {
   type SubmitTaskDataInput,
 } from '../../machines/annotateTask.machine.js';
 import { PluginHookError } from '../../machines/errors.js';
+import { filePlan, inferencePlan } from '../support/fixtures.js';
 
 const SECRET_URL = 'https://files.synapse.example.test/signed/img_11.jpg?token=syn-tok-5f0c1e2d9a';
 
@@ -28,15 +29,6 @@ class ClientError extends Error {
 
 const IMAGE_URL = 'https://files.test/images/11.jpg';
 const LABEL_URL = 'https://files.test/labels/11.json';
-
-const filePlan: AnnotationPlan = { method: 'file', targetSpecificationName: 'annotation' };
-const inferencePlan: AnnotationPlan = {
-  method: 'inference',
-  pluginCode: 'detector',
-  agent: 3,
-  model: 42,
-  preProcessorParams: { confidence: 0.4 },
-};
 
 /** Files keyed by specification name, as `expand=data_unit` answers. */
 const filesMap = {

@@ -13,7 +13,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Actor,
   type AnyMachineSnapshot,
-  type AnyStateNode,
   assign,
   createActor,
   type EventObject,
@@ -21,7 +20,7 @@ import {
   type SnapshotFrom,
   setup,
 } from 'xstate';
-import { createTestModel, getShortestPaths, getStateNodes, type StatePath } from 'xstate/graph';
+import { createTestModel, getShortestPaths, type StatePath } from 'xstate/graph';
 import {
   type AnnotationPlan,
   annotateTaskMachine,
@@ -31,23 +30,23 @@ import {
   type SubmitTaskDataInput,
 } from '../../machines/annotateTask.machine.js';
 import { PluginHookError } from '../../machines/errors.js';
+import { ClientError, filePlan, inferencePlan } from '../support/fixtures.js';
 import {
+  actorAndTimerEvents,
+  answer,
   CallQueue,
   type Deferred,
-  declaredTransitions,
+  expectEveryDeclaredTransitionTaken,
+  expectEveryStateNodeReached,
+  expectPathsCoverModel,
   flush,
   handledEvents,
-  replayOnLiveActor,
-  stateNodeIds,
+  pendingCalls,
+  replayRuns,
+  shortestAndSimplePaths,
+  stateChecksOn,
+  unanswered,
 } from '../support/machineHarness.js';
-
-/** Shaped like the platform client's error (SPEC §7). */
-class ClientError extends Error {
-  override name = 'ClientError';
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
-}
 
 type ModelContext = { method: 'file' | 'inference' | null; error: string | null };
 
@@ -125,14 +124,6 @@ const taskModel = setup({
 });
 
 const TASK_ID = 11;
-const filePlan: AnnotationPlan = { method: 'file', targetSpecificationName: 'annotation' };
-const inferencePlan: AnnotationPlan = {
-  method: 'inference',
-  pluginCode: 'detector',
-  agent: 3,
-  model: 42,
-  preProcessorParams: { confidence: 0.4 },
-};
 
 /** What the task's files should resolve to, when it has them: the test checks the hook and inference inputs with it. */
 interface ExpectedFiles {
@@ -246,11 +237,6 @@ function createSystemUnderTest() {
     sut.actor.start();
     await flush();
   };
-  // The model only answers a call the machine is actually waiting for: `take` expects exactly one in flight.
-  const answer = (queue: CallQueue<unknown>, settle: (call: Deferred) => void) => async () => {
-    settle(queue.take());
-    await flush();
-  };
   const answerTask = (key: keyof typeof taskAnswers) => async () => {
     sut.task = taskAnswers[key].task;
     sut.files = taskAnswers[key].files;
@@ -306,18 +292,10 @@ function createSystemUnderTest() {
 type SystemUnderTest = ReturnType<typeof createSystemUnderTest>['sut'];
 type ModelSnapshot = SnapshotFrom<typeof taskModel>;
 
-/** The calls in flight, by actor slot: a task makes one call at a time, so a live state shows exactly one. */
-function pendingCalls(sut: SystemUnderTest): Record<string, unknown[]> {
-  return Object.fromEntries(
-    Object.entries(sut.queues).flatMap(([name, queue]) =>
-      queue.pending.length > 0 ? [[name, queue.pending.map((call) => call.input)]] : [],
-    ),
-  );
-}
-
+/** A task makes one call at a time, so a live state waits on exactly one. */
 function expectWaitingOn(sut: SystemUnderTest, value: string, slot: string, input: unknown): void {
   expect(sut.actor?.getSnapshot().value).toBe(value);
-  expect(pendingCalls(sut)).toEqual({ [slot]: [input] });
+  expect(pendingCalls(sut.queues)).toEqual({ [slot]: [input] });
 }
 
 /** What the real machine must look like in each abstract state. */
@@ -356,14 +334,14 @@ const stateChecks: Record<string, (sut: SystemUnderTest, model: ModelSnapshot) =
     const snapshot = sut.actor!.getSnapshot();
     expect([snapshot.status, snapshot.value]).toEqual(['done', 'succeeded']);
     expect(snapshot.output).toStrictEqual({ taskId: TASK_ID, status: 'succeeded' });
-    expect(pendingCalls(sut)).toEqual({});
+    expect(pendingCalls(sut.queues)).toEqual({});
     expect(sut.queues.submitTaskData.calls).toHaveLength(1);
   },
   failed: (sut, model) => {
     const snapshot = sut.actor!.getSnapshot();
     expect([snapshot.status, snapshot.value]).toEqual(['done', 'failed']);
     expect(snapshot.output).toStrictEqual({ taskId: TASK_ID, status: 'failed', error: model.context.error });
-    expect(pendingCalls(sut)).toEqual({});
+    expect(pendingCalls(sut.queues)).toEqual({});
     // A task that failed before its write made none; one that failed at the write made exactly one.
     expect(sut.queues.submitTaskData.calls).toHaveLength(
       model.context.error?.startsWith('Could not submit') ? 1 : 0,
@@ -372,24 +350,10 @@ const stateChecks: Record<string, (sut: SystemUnderTest, model: ModelSnapshot) =
 };
 
 describe('annotateTask machine against an abstract task model', () => {
-  const model = createTestModel(taskModel);
-  const paths = [...model.getShortestPaths(), ...model.getSimplePaths()].filter(
-    (path, index, all) => all.findIndex((other) => other.description === path.description) === index,
-  );
+  const paths = shortestAndSimplePaths(createTestModel(taskModel));
 
   it('generates paths that reach every model state and take every model transition', () => {
-    const reached = new Set(paths.flatMap((path) => path.steps.map((step) => String(step.state.value))));
-    expect([...reached].sort()).toEqual(Object.keys(taskModel.root.states).sort());
-
-    const taken = new Set(
-      paths.flatMap((path) =>
-        path.steps.slice(1).map((step, i) => `${String(path.steps[i]?.state.value)}|${step.event.type}`),
-      ),
-    );
-    const declared = Object.values(taskModel.root.states).flatMap((node) =>
-      [...node.transitions.keys()].map((eventType) => `${node.key}|${eventType}`),
-    );
-    expect([...taken].sort()).toEqual(declared.sort());
+    expectPathsCoverModel(taskModel, paths);
     // Both methods reach each of their ends.
     const ends = new Set(
       paths
@@ -406,12 +370,7 @@ describe('annotateTask machine against an abstract task model', () => {
 
   it.each(paths.map((path) => [path.description, path] as const))('%s', async (_, path) => {
     const { sut, events } = createSystemUnderTest();
-    await path.test({
-      states: Object.fromEntries(
-        Object.entries(stateChecks).map(([key, check]) => [key, (state: ModelSnapshot) => check(sut, state)]),
-      ),
-      events,
-    });
+    await path.test({ states: stateChecksOn(sut, stateChecks), events });
     expect(sut.errors).toEqual([]);
   });
 });
@@ -420,7 +379,10 @@ describe('annotateTask machine against an abstract task model', () => {
 
 type MachineSnapshot = SnapshotFrom<typeof annotateTaskMachine>;
 
-/** Every answer an actor of the task can give: task shapes, data units, hook results, inference results, errors. */
+/**
+ * Every answer an actor of the task can give: task shapes, data units, hook results, inference results, errors; and a
+ * hook that outlives its deadline.
+ */
 function actorAnswers(): EventObject[] {
   const outputs: unknown[] = [
     ...Object.values(taskAnswers).map((answer) => answer.task),
@@ -430,17 +392,10 @@ function actorAnswers(): EventObject[] {
     [hookAnswer],
     null,
   ];
-  const events: EventObject[] = [];
-  for (const node of getStateNodes(annotateTaskMachine.root) as AnyStateNode[]) {
-    for (const invoke of node.invoke) {
-      for (const output of outputs)
-        events.push({ type: `xstate.done.actor.${invoke.id}`, output } as EventObject);
-      events.push({ type: `xstate.error.actor.${invoke.id}`, error: new ClientError(500) } as EventObject);
-    }
-    // A hook that outlives its deadline.
-    for (const delayed of node.after) events.push({ type: delayed.eventType });
-  }
-  return events;
+  return actorAndTimerEvents(annotateTaskMachine, {
+    outputs: () => outputs,
+    error: () => new ClientError(500),
+  });
 }
 
 /**
@@ -458,16 +413,14 @@ function realMachinePaths(plan: AnnotationPlan): StatePath<MachineSnapshot, Even
 }
 
 describe('annotateTask machine traversal', () => {
-  // Actors that never answer: the traversal's events stand for their answers.
-  const never = <TInput>() => fromPromise<unknown, TInput>(() => new Promise<never>(() => {}));
   const machine = annotateTaskMachine.provide({
     actors: {
-      fetchTask: never(),
-      fetchDataUnit: never(),
-      convertFromFile: never(),
-      runInference: never(),
-      convertFromInference: never(),
-      submitTaskData: never(),
+      fetchTask: unanswered(),
+      fetchDataUnit: unanswered(),
+      convertFromFile: unanswered(),
+      runInference: unanswered(),
+      convertFromInference: unanswered(),
+      submitTaskData: unanswered(),
     },
   });
   // Generated in a hook, not at collection: a machine that throws while being traversed fails these tests only.
@@ -482,28 +435,17 @@ describe('annotateTask machine traversal', () => {
   });
 
   it('reaches every state node and takes every declared transition', () => {
-    const taken = new Set<string>();
-    const entered = new Set<string>();
-    for (const { plan, path } of runs) {
-      const run = replayOnLiveActor(machine, path, { input: { taskId: TASK_ID, plan } });
-      expect(run.errors).toEqual([]);
-      for (const key of run.taken) taken.add(key);
-      for (const id of run.entered) entered.add(id);
-    }
-    // `resolvingFiles` and `checkingFiles` are left within the event that enters them: only microsteps show them.
-    expect([...entered].filter((id) => id !== 'annotateTask').sort()).toEqual(
-      stateNodeIds(annotateTaskMachine).sort(),
+    const { taken, entered } = replayRuns(
+      machine,
+      runs.map(({ plan, path }) => ({ input: { taskId: TASK_ID, plan }, path })),
     );
-
-    const declared = [...declaredTransitions(annotateTaskMachine).keys()];
-    for (const kind of ['xstate.done.actor.', 'xstate.error.actor.', '--always[']) {
-      expect(
-        declared.some((key) => key.includes(kind)),
-        kind,
-      ).toBe(true);
-    }
-    expect([...taken].filter((key) => !declared.includes(key))).toEqual([]);
-    expect(declared.filter((key) => !taken.has(key))).toEqual([]);
+    // `resolvingFiles` and `checkingFiles` are left within the event that enters them: only microsteps show them.
+    expectEveryStateNodeReached(annotateTaskMachine, entered);
+    expectEveryDeclaredTransitionTaken(annotateTaskMachine, taken, [
+      'xstate.done.actor.',
+      'xstate.error.actor.',
+      '--always[',
+    ]);
   });
 
   it('ends every path that stops in a final state with an output that says how it ended', () => {

@@ -10,9 +10,6 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  type AnyMachineSnapshot,
-  type AnyStateMachine,
-  type AnyStateNode,
   createActor,
   createMachine,
   type EventObject,
@@ -20,7 +17,7 @@ import {
   SimulatedClock,
   type SnapshotFrom,
 } from 'xstate';
-import { createTestModel, getShortestPaths, getStateNodes, type StatePath } from 'xstate/graph';
+import { createTestModel, getShortestPaths, type StatePath } from 'xstate/graph';
 import { PreProcessorError } from '../../machines/errors.js';
 import {
   type DispatchDeploymentInput,
@@ -29,27 +26,25 @@ import {
   preProcessorMachine,
 } from '../../machines/preProcessor.machine.js';
 import { RequiredResourcesError } from '../../machines/resources.js';
+import { ClientError } from '../support/fixtures.js';
 import {
+  actorAndTimerEvents,
+  answer,
   CallQueue,
-  type Deferred,
-  declaredTransitions,
+  expectEveryDeclaredTransitionTaken,
+  expectEveryStateNodeReached,
+  expectPathsCoverModel,
   flush,
   handledEvents,
   reachedStateNodeIds,
-  replayOnLiveActor,
-  stateNodeIds,
+  replayRuns,
+  shortestAndSimplePaths,
+  stateChecksOn,
+  unanswered,
 } from '../support/machineHarness.js';
 
 const POLL_INTERVAL_MS = 10_000;
 const TIMEOUT_MS = 180_000;
-
-/** Shaped like the platform client's error (SPEC §7). */
-class ClientError extends Error {
-  override name = 'ClientError';
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
-}
 
 const pageOf = (status: string) => ({ count: 1, next: null, previous: null, results: [{ status }] });
 
@@ -141,12 +136,6 @@ function createSystemUnderTest() {
   actor.subscribe({ error: (error) => errors.push(error) });
   actor.start();
 
-  // The model only answers a call the machine is actually waiting for: `take` expects exactly one in flight.
-  const answer = (queue: CallQueue<unknown>, settle: (call: Deferred) => void) => async () => {
-    settle(queue.take());
-    await flush();
-  };
-
   return {
     actor,
     inFlight,
@@ -234,35 +223,18 @@ const stateChecks: Record<string, (sut: SystemUnderTest) => void> = {
 };
 
 describe('preProcessor machine against an abstract lifecycle model', () => {
-  const model = createTestModel(lifecycleModel);
-  // Shortest paths to every (state, incoming transition) pair cover every model transition, the poll loop included;
-  // simple paths add every acyclic route. Paths that are a prefix of another are dropped by the model.
-  const paths = [...model.getShortestPaths(), ...model.getSimplePaths()].filter(
-    (path, index, all) => all.findIndex((other) => other.description === path.description) === index,
-  );
+  // Every model transition, the poll loop included, and every acyclic route; a path that is a prefix of another is
+  // dropped by the model.
+  const paths = shortestAndSimplePaths(createTestModel(lifecycleModel));
 
   it('generates paths that reach every model state and take every model transition', () => {
-    const reached = new Set(paths.flatMap((path) => path.steps.map((step) => String(step.state.value))));
-    expect([...reached].sort()).toEqual(Object.keys(lifecycleModel.root.states).sort());
-
-    const taken = new Set(
-      paths.flatMap((path) =>
-        path.steps.slice(1).map((step, i) => `${String(path.steps[i]?.state.value)}|${step.event.type}`),
-      ),
-    );
-    const declared = Object.values(lifecycleModel.root.states).flatMap((node) =>
-      [...node.transitions.keys()].map((eventType) => `${node.key}|${eventType}`),
-    );
-    expect([...taken].sort()).toEqual(declared.sort());
+    expectPathsCoverModel(lifecycleModel, paths);
   });
 
   it.each(paths.map((path) => [path.description, path] as const))('%s', async (_, path) => {
     const sut = createSystemUnderTest();
     await flush();
-    await path.test({
-      states: Object.fromEntries(Object.entries(stateChecks).map(([key, check]) => [key, () => check(sut)])),
-      events: sut.events,
-    });
+    await path.test({ states: stateChecksOn(sut, stateChecks), events: sut.events });
     expect(sut.errors).toEqual([]);
   });
 });
@@ -271,20 +243,8 @@ describe('preProcessor machine against an abstract lifecycle model', () => {
 
 type MachineSnapshot = SnapshotFrom<typeof preProcessorMachine>;
 
-/** The events the machine's own actors and timers send, derived from its invoke ids and delayed transitions. */
-function actorAndTimerEvents(machine: AnyStateMachine): EventObject[] {
-  const answers = [pageOf('RUNNING'), pageOf('DEPLOYING'), pageOf('DEPLOY_FAILED'), { results: 'garbage' }];
-  const events: EventObject[] = [];
-  for (const node of getStateNodes(machine.root) as AnyStateNode[]) {
-    for (const invoke of node.invoke) {
-      for (const output of answers)
-        events.push({ type: `xstate.done.actor.${invoke.id}`, output } as EventObject);
-      events.push({ type: `xstate.error.actor.${invoke.id}`, error: new ClientError(500) } as EventObject);
-    }
-    for (const delayed of node.after) events.push({ type: delayed.eventType });
-  }
-  return events;
-}
+/** What the machine's own actors finish with: a listing of each kind and an unreadable one (or they fail). */
+const answers = [pageOf('RUNNING'), pageOf('DEPLOYING'), pageOf('DEPLOY_FAILED'), { results: 'garbage' }];
 
 const traversalInputs: Record<string, PreProcessorInput> = {
   'valid required_resources': {
@@ -306,7 +266,10 @@ const traversalInputs: Record<string, PreProcessorInput> = {
  * state, ends some path. Context (poll counters, timestamps) is left out of the key or the poll loop would never end.
  */
 function realMachinePaths(input: PreProcessorInput): StatePath<MachineSnapshot, EventObject>[] {
-  const candidates = actorAndTimerEvents(preProcessorMachine);
+  const candidates = actorAndTimerEvents(preProcessorMachine, {
+    outputs: () => answers,
+    error: () => new ClientError(500),
+  });
   return getShortestPaths(preProcessorMachine, {
     input,
     // Only what the active states listen to: the live actor errors on an `xstate.error.actor.*` nobody handles.
@@ -316,44 +279,33 @@ function realMachinePaths(input: PreProcessorInput): StatePath<MachineSnapshot, 
   }) as StatePath<MachineSnapshot, EventObject>[];
 }
 
-/** Replays a path on a live actor (actors that never answer, a clock that never moves) and records each transition. */
-function replay(path: StatePath<MachineSnapshot, EventObject>, input: PreProcessorInput) {
-  const machine = preProcessorMachine.provide({
-    actors: {
-      listServeApplications: fromPromise<unknown, ListServeApplicationsInput>(() => new Promise(() => {})),
-      dispatchDeployment: fromPromise<unknown, DispatchDeploymentInput>(() => new Promise(() => {})),
-    },
-  });
-  return replayOnLiveActor(machine, path as StatePath<AnyMachineSnapshot, EventObject>, { input });
-}
-
 describe('preProcessor machine traversal', () => {
   const runs = Object.entries(traversalInputs).flatMap(([label, input]) =>
     realMachinePaths(input).map((path) => ({ label, input, path })),
   );
+  // Replayed with actors that never answer and a clock that never moves.
+  const machine = preProcessorMachine.provide({
+    actors: {
+      listServeApplications: unanswered<unknown, ListServeApplicationsInput>(),
+      dispatchDeployment: unanswered<unknown, DispatchDeploymentInput>(),
+    },
+  });
 
   it('reaches every state node and takes every declared transition', () => {
-    const taken = new Set<string>();
-    for (const { input, path } of runs) {
-      const run = replay(path, input);
-      expect(run.errors).toEqual([]);
-      for (const key of run.taken) taken.add(key);
-    }
-    const reachedNodes = reachedStateNodeIds(
+    const { taken } = replayRuns(machine, runs);
+    expectEveryStateNodeReached(
       preProcessorMachine,
-      runs.flatMap(({ path }) => path.steps.map((step) => step.state)),
+      reachedStateNodeIds(
+        preProcessorMachine,
+        runs.flatMap(({ path }) => path.steps.map((step) => step.state)),
+      ),
     );
-    expect(reachedNodes.sort()).toEqual(stateNodeIds(preProcessorMachine).sort());
-    const declared = [...declaredTransitions(preProcessorMachine).keys()];
-    // The walk over `machine.root` must see every kind of transition the machine uses, or the comparison is hollow.
-    for (const kind of ['xstate.done.actor.', 'xstate.error.actor.', 'xstate.after.', '--always[']) {
-      expect(
-        declared.some((key) => key.includes(kind)),
-        kind,
-      ).toBe(true);
-    }
-    expect([...taken].filter((key) => !declared.includes(key))).toEqual([]);
-    expect(declared.filter((key) => !taken.has(key))).toEqual([]);
+    expectEveryDeclaredTransitionTaken(preProcessorMachine, taken, [
+      'xstate.done.actor.',
+      'xstate.error.actor.',
+      'xstate.after.',
+      '--always[',
+    ]);
   });
 
   it('ends every traversal in a final state with the output the last event implies', () => {

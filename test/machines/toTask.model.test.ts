@@ -13,8 +13,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Actor,
-  type AnyMachineSnapshot,
-  type AnyStateNode,
   assign,
   createActor,
   type EventObject,
@@ -23,7 +21,7 @@ import {
   type SnapshotFrom,
   setup,
 } from 'xstate';
-import { createTestModel, getShortestPaths, getStateNodes, type StatePath } from 'xstate/graph';
+import { createTestModel, getShortestPaths, type StatePath } from 'xstate/graph';
 import type { AnnotateTaskInput, AnnotateTaskOutput } from '../../machines/annotateTask.machine.js';
 import { PreProcessorError } from '../../machines/errors.js';
 import type { PreProcessorInput, PreProcessorOutput } from '../../machines/preProcessor.machine.js';
@@ -35,23 +33,22 @@ import {
   type ToTaskInput,
   toTaskMachine,
 } from '../../machines/toTask.machine.js';
+import { ClientError, fileParams, filePlan, inferenceParams, inferencePlan } from '../support/fixtures.js';
 import {
+  actorAndTimerEvents,
+  answer,
   CallQueue,
-  type Deferred,
   declaredTransitions,
+  expectEveryDeclaredTransitionTaken,
+  expectEveryStateNodeReached,
   flush,
   handledEvents,
+  pendingCalls,
   replayOnLiveActor,
-  stateNodeIds,
+  replayRuns,
+  stateChecksOn,
+  unanswered,
 } from '../support/machineHarness.js';
-
-/** Shaped like the platform client's error (SPEC §7). */
-class ClientError extends Error {
-  override name = 'ClientError';
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
-}
 
 /** Small enough to keep the model finite, big enough to see a full pool, a queue, and a second page. */
 const CONCURRENCY = 2;
@@ -60,17 +57,6 @@ const MAX_PAGES = 2;
 
 const TASK_ERROR = 'Primary file URL not found for task';
 const CANCELLED = 'Cancelled before completion';
-
-const fileParams = { name: 'Pre-label', project: 1, agent: 3, target_specification_name: 'annotation' };
-const inferenceParams = {
-  name: 'Pre-label by model',
-  project: 1,
-  agent: 3,
-  method: 'inference',
-  pre_processor: 7,
-  model: 42,
-  pre_processor_params: { confidence: 0.4 },
-};
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The abstract job
@@ -434,11 +420,6 @@ function createSystemUnderTest() {
     sut.actor.start();
     await flush();
   };
-  // The model only answers a call the machine is actually waiting for: `take` expects exactly one in flight.
-  const answer = (queue: CallQueue<unknown>, settle: (call: Deferred) => void) => async () => {
-    settle(queue.take());
-    await flush();
-  };
   const discover = (event: { type: string; [key: string]: unknown }) => async () => {
     // Discovery only answers a page it is fetching: the first, unasked, or one the job asked for.
     expect(1 + discovery.asked - discovery.answered).toBe(1);
@@ -503,36 +484,19 @@ function createSystemUnderTest() {
 
 type SystemUnderTest = ReturnType<typeof createSystemUnderTest>['sut'];
 
-function pendingCalls(sut: SystemUnderTest): Record<string, unknown[]> {
-  return Object.fromEntries(
-    Object.entries(sut.queues).flatMap(([name, queue]) =>
-      queue.pending.length > 0 ? [[name, queue.pending.map((call) => call.input)]] : [],
-    ),
-  );
-}
-
 function expectLoading(sut: SystemUnderTest, value: string, slot: string, input: unknown): void {
   expect(sut.actor?.getSnapshot().value).toBe(value);
-  expect(pendingCalls(sut)).toEqual({ [slot]: [input] });
+  expect(pendingCalls(sut.queues)).toEqual({ [slot]: [input] });
   expect(sut.tasks).toEqual([]);
 }
 
-const plans = {
-  file: { method: 'file', targetSpecificationName: 'annotation' },
-  inference: {
-    method: 'inference',
-    pluginCode: 'detector',
-    agent: 3,
-    model: 42,
-    preProcessorParams: { confidence: 0.4 },
-  },
-} as const;
+const plans = { file: filePlan, inference: inferencePlan };
 
 /** Tasks, discovery and reports while annotating: what a user (or the platform) can see of the loop. */
 function expectAnnotating(sut: SystemUnderTest, model: ModelSnapshot, phase: 'running' | 'draining'): void {
   const { context } = model;
   expect(sut.actor?.getSnapshot().value).toEqual({ annotating: phase });
-  expect(pendingCalls(sut)).toEqual({});
+  expect(pendingCalls(sut.queues)).toEqual({});
   expect(sut.discovery.input).toEqual({ project: 1, filters: {}, pageSize: PAGE_SIZE });
   expect(1 + sut.discovery.asked - sut.discovery.answered).toBe(context.fetchingPage ? 1 : 0);
   // Each discovered task starts once, in discovery order, with the job's plan.
@@ -582,7 +546,7 @@ function expectEnded(
     expect(output.error).toBe(preProcessorFailure);
   expect(sut.emitted.at(-1)).toEqual({ type: 'job.finished', result: output.result });
   // Nothing is left running: no call waiting, no task, no discovery.
-  expect(pendingCalls(sut)).toEqual({});
+  expect(pendingCalls(sut.queues)).toEqual({});
   // A cancel while loading stops the call in flight (its signal aborts); no other call is ever cut short.
   const abortedCalls = Object.values(sut.queues).flatMap((queue): unknown[] => queue.aborted);
   expect(abortedCalls).toHaveLength(end === 'stopped' && !sut.discovery.input ? 1 : 0);
@@ -640,12 +604,7 @@ describe('toTask machine against an abstract job model', () => {
 
   it.each(paths.map((path) => [path.description, path] as const))('%s', async (_, path) => {
     const { sut, events } = createSystemUnderTest();
-    await path.test({
-      states: Object.fromEntries(
-        Object.entries(stateChecks).map(([key, check]) => [key, (state: ModelSnapshot) => check(sut, state)]),
-      ),
-      events,
-    });
+    await path.test({ states: stateChecksOn(sut, stateChecks), events });
     expect(sut.errors).toEqual([]);
   });
 });
@@ -680,17 +639,15 @@ const TRAVERSAL = { concurrency: 1, pageSize: 2, maxTasks: 2 };
 
 /** The events the machine's actors and its host can send in a snapshot: call answers, task pages and ends, cancels. */
 function jobEvents(snapshot: MachineSnapshot): EventObject[] {
-  const events: EventObject[] = [{ type: 'cancel' }, { type: 'cancel', abort: true } as EventObject];
-  for (const node of getStateNodes(toTaskMachine.root) as AnyStateNode[]) {
-    for (const invoke of node.invoke) {
-      for (const output of callAnswers[invoke.src as string] ?? []) {
-        events.push({ type: `xstate.done.actor.${invoke.id}`, output } as EventObject);
-      }
-      if (invoke.src !== 'preProcessorRelay') {
-        events.push({ type: `xstate.error.actor.${invoke.id}`, error: new ClientError(500) } as EventObject);
-      }
-    }
-  }
+  const events: EventObject[] = [
+    { type: 'cancel' },
+    { type: 'cancel', abort: true } as EventObject,
+    // The relay only forwards events: it has no answer and cannot fail.
+    ...actorAndTimerEvents(toTaskMachine, {
+      outputs: (src) => callAnswers[src] ?? [],
+      error: (src) => (src === 'preProcessorRelay' ? undefined : new ClientError(500)),
+    }),
+  ];
   const { context } = snapshot;
   // The relay forwards the pre-processor's progress while it runs.
   if (snapshot.matches('startingPreProcessor')) {
@@ -768,15 +725,14 @@ const traversalInputs: Record<string, ToTaskInput> = {
 };
 
 describe('toTask machine traversal', () => {
-  const never = <TOutput, TInput>() => fromPromise<TOutput, TInput>(() => new Promise<never>(() => {}));
   const machine = toTaskMachine.provide({
     actors: {
-      loadProject: never(),
-      loadDataCollection: never(),
-      loadPluginRelease: never(),
-      preProcessor: never<PreProcessorOutput, PreProcessorInput>() as never,
+      loadProject: unanswered(),
+      loadDataCollection: unanswered(),
+      loadPluginRelease: unanswered(),
+      preProcessor: unanswered<PreProcessorOutput, PreProcessorInput>() as never,
       taskDiscovery: fromCallback<DiscoveryPull, TaskDiscoveryInput>(() => undefined),
-      annotateTask: never<AnnotateTaskOutput, AnnotateTaskInput>() as never,
+      annotateTask: unanswered<AnnotateTaskOutput, AnnotateTaskInput>() as never,
     },
   });
   // Generated in a hook, not at collection: a machine that throws while being traversed fails these tests only.
@@ -788,31 +744,15 @@ describe('toTask machine traversal', () => {
   });
 
   it('reaches every state node and takes every declared transition', () => {
-    const taken = new Set<string>();
-    const entered = new Set<string>();
-    for (const { input, path } of runs) {
-      const run = replayOnLiveActor(machine, path as StatePath<AnyMachineSnapshot, EventObject>, { input });
-      expect(run.errors).toEqual([]);
-      for (const key of run.taken) taken.add(key);
-      for (const id of run.entered) entered.add(id);
-    }
-    expect([...entered].filter((id) => id !== 'toTask').sort()).toEqual(stateNodeIds(toTaskMachine).sort());
-
-    const declared = [...declaredTransitions(toTaskMachine).keys()];
-    for (const kind of [
+    const { taken, entered } = replayRuns(machine, runs);
+    expectEveryStateNodeReached(toTaskMachine, entered);
+    expectEveryDeclaredTransitionTaken(toTaskMachine, taken, [
       'xstate.done.actor.',
       'xstate.error.actor.',
       '--always[',
       '--cancel[',
       '--discovery.',
-    ]) {
-      expect(
-        declared.some((key) => key.includes(kind)),
-        kind,
-      ).toBe(true);
-    }
-    expect([...taken].filter((key) => !declared.includes(key))).toEqual([]);
-    expect(declared.filter((key) => !taken.has(key))).toEqual([]);
+    ]);
   });
 
   it('ends every traversal that stops with counts that add up and every failure listed once', () => {

@@ -1,7 +1,8 @@
 /**
  * Helpers shared by the machine tests: settling stubbed actors, stepping a simulated clock from timer to timer,
- * answering calls by hand, and the bookkeeping of a traversal of a real machine (its declared transitions, the state
- * nodes and transitions a replayed path reaches).
+ * answering calls by hand, replaying the paths of an abstract model, and the bookkeeping of a traversal of a real
+ * machine (the events its actors and timers send, its declared transitions, the state nodes and transitions a replayed
+ * path reaches).
  */
 
 import { expect } from 'vitest';
@@ -13,9 +14,11 @@ import {
   type AnyTransitionDefinition,
   createActor,
   type EventObject,
+  fromPromise,
   SimulatedClock,
+  type Snapshot,
 } from 'xstate';
-import { getStateNodes, type StatePath } from 'xstate/graph';
+import { getStateNodes, type StatePath, type TestModel, type TestPath } from 'xstate/graph';
 
 /** Lets every settled stub promise deliver its answer to the actor (done/error events go through microtasks). */
 export function flush(): Promise<void> {
@@ -93,6 +96,105 @@ export class CallQueue<TInput = unknown> {
     expect(this.pending).toHaveLength(1);
     return this.pending.shift()!;
   }
+}
+
+/**
+ * A model event's executor that settles the one call in flight on `queue` and lets the machine take the answer: the
+ * model only answers a call the machine is actually waiting for (`take` expects exactly one in flight).
+ */
+export function answer(queue: CallQueue<unknown>, settle: (call: Deferred) => void): () => Promise<void> {
+  return async () => {
+    settle(queue.take());
+    await flush();
+  };
+}
+
+/** The calls in flight, by actor slot: a state that waits on one call shows exactly one. */
+export function pendingCalls(queues: Record<string, CallQueue<unknown>>): Record<string, unknown[]> {
+  return Object.fromEntries(
+    Object.entries(queues).flatMap(([name, queue]) =>
+      queue.pending.length > 0 ? [[name, queue.pending.map((call) => call.input)]] : [],
+    ),
+  );
+}
+
+/** An actor that never answers: in a traversal, the path's events stand for its answers. */
+export function unanswered<TOutput = unknown, TInput = unknown>() {
+  return fromPromise<TOutput, TInput>(() => new Promise<never>(() => {}));
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// An abstract model's paths, replayed against the real machine
+
+/**
+ * Shortest paths to every (state, incoming transition) pair, which take every model transition, the loops included,
+ * and the simple paths, which add every acyclic route; a path found by both is kept once.
+ */
+export function shortestAndSimplePaths<TSnapshot extends Snapshot<unknown>, TEvent extends EventObject>(
+  model: TestModel<TSnapshot, TEvent, unknown>,
+): TestPath<TSnapshot, TEvent>[] {
+  return [...model.getShortestPaths(), ...model.getSimplePaths()].filter(
+    (path, index, all) => all.findIndex((other) => other.description === path.description) === index,
+  );
+}
+
+/** A flat model's generated paths reach each of its states and take each of its transitions (`state|EVENT`). */
+export function expectPathsCoverModel(
+  model: AnyStateMachine,
+  paths: readonly StatePath<AnyMachineSnapshot, EventObject>[],
+): void {
+  const reached = new Set(paths.flatMap((path) => path.steps.map((step) => String(step.state.value))));
+  expect([...reached].sort()).toEqual(Object.keys(model.root.states).sort());
+
+  const taken = new Set(
+    paths.flatMap((path) =>
+      path.steps.slice(1).map((step, i) => `${String(path.steps[i]?.state.value)}|${step.event.type}`),
+    ),
+  );
+  const declared = Object.values(model.root.states).flatMap((node) =>
+    [...node.transitions.keys()].map((eventType) => `${node.key}|${eventType}`),
+  );
+  expect([...taken].sort()).toEqual(declared.sort());
+}
+
+/** The `states` of a model path's test: each abstract state's check, run on this system under test. */
+export function stateChecksOn<TSut, TSnapshot>(
+  sut: TSut,
+  checks: Record<string, (sut: TSut, state: TSnapshot) => void>,
+): Record<string, (state: TSnapshot) => void> {
+  return Object.fromEntries(
+    Object.entries(checks).map(([key, check]) => [key, (state) => check(sut, state)]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Traversal of a real machine
+
+/** What a machine's invoked actors may answer, by their source (`src`). */
+export interface ActorAnswers {
+  /** The outputs an actor may finish with. */
+  outputs: (src: string) => readonly unknown[];
+  /** The error an actor may fail with; `undefined` for one that cannot fail. */
+  error: (src: string) => unknown;
+}
+
+/**
+ * The events the machine's own actors and timers send, derived from its invoke ids and delayed transitions: each
+ * invoked actor's done event with each output, its error event, and each `after` event.
+ */
+export function actorAndTimerEvents(machine: AnyStateMachine, answers: ActorAnswers): EventObject[] {
+  const events: EventObject[] = [];
+  for (const node of getStateNodes(machine.root) as AnyStateNode[]) {
+    for (const invoke of node.invoke) {
+      const src = invoke.src as string;
+      for (const output of answers.outputs(src))
+        events.push({ type: `xstate.done.actor.${invoke.id}`, output } as EventObject);
+      const error = answers.error(src);
+      if (error !== undefined) events.push({ type: `xstate.error.actor.${invoke.id}`, error } as EventObject);
+    }
+    for (const delayed of node.after) events.push({ type: delayed.eventType });
+  }
+  return events;
 }
 
 /** Every transition the machine declares: event transitions (invoke onDone/onError and `after` included) and `always`. */
@@ -193,4 +295,49 @@ export function replayOnLiveActor(
   for (const node of snapshot._nodes) entered.add(node.id);
   actor.stop();
   return { taken, entered, errors, snapshot };
+}
+
+/**
+ * Replays each run's path on a live actor of `machine` (see {@link replayOnLiveActor}), none of which may error, and
+ * gathers the transitions taken and the state nodes entered over all of them.
+ */
+export function replayRuns<TSnapshot extends AnyMachineSnapshot>(
+  machine: AnyStateMachine,
+  runs: readonly { input?: unknown; path: StatePath<TSnapshot, EventObject> }[],
+): { taken: Set<string>; entered: Set<string> } {
+  const taken = new Set<string>();
+  const entered = new Set<string>();
+  for (const { input, path } of runs) {
+    const run = replayOnLiveActor(machine, path as StatePath<AnyMachineSnapshot, EventObject>, { input });
+    expect(run.errors).toEqual([]);
+    for (const key of run.taken) taken.add(key);
+    for (const id of run.entered) entered.add(id);
+  }
+  return { taken, entered };
+}
+
+/** The ids reached are exactly the machine's state nodes (the root, if listed, aside). */
+export function expectEveryStateNodeReached(machine: AnyStateMachine, reached: Iterable<string>): void {
+  expect([...reached].filter((id) => id !== machine.root.id).sort()).toEqual(stateNodeIds(machine).sort());
+}
+
+/**
+ * The transitions taken are exactly the ones the machine declares. The declared ones must include each of `kinds`
+ * (substrings of a {@link transitionKey}): the walk over `machine.root` must see every kind of transition the machine
+ * uses, or the comparison is hollow.
+ */
+export function expectEveryDeclaredTransitionTaken(
+  machine: AnyStateMachine,
+  taken: ReadonlySet<string>,
+  kinds: readonly string[],
+): void {
+  const declared = [...declaredTransitions(machine).keys()];
+  for (const kind of kinds) {
+    expect(
+      declared.some((key) => key.includes(kind)),
+      kind,
+    ).toBe(true);
+  }
+  expect([...taken].filter((key) => !declared.includes(key))).toEqual([]);
+  expect(declared.filter((key) => !taken.has(key))).toEqual([]);
 }

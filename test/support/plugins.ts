@@ -1,5 +1,7 @@
-/** Small plugins used by the job tests. */
+/** Small plugins used by the job tests, and the job parameters they run with. */
 import { ToTaskAction } from '../../src/action.js';
+
+export { fileParams, inferenceParams } from './fixtures.js';
 
 /** Reads the data file through the action's helper and returns it under `annotations`, with the file names seen. */
 export class EchoToTask extends ToTaskAction {
@@ -18,19 +20,3 @@ export class EchoToTask extends ToTaskAction {
     return { inference: inferenceData, taskId: taskData?.id };
   }
 }
-
-export const fileParams = {
-  name: 'Pre-label',
-  project: 1,
-  agent: 3,
-  target_specification_name: 'annotation',
-};
-export const inferenceParams = {
-  name: 'Pre-label by model',
-  project: 1,
-  agent: 3,
-  method: 'inference',
-  pre_processor: 7,
-  model: 42,
-  pre_processor_params: { confidence: 0.4 },
-};
