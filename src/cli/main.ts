@@ -35,6 +35,13 @@ Example:
   to-task sandbox &    # then export the SYNAPSE_HOST / SYNAPSE_ACCESS_TOKEN it prints
   to-task run --plugin examples/plugin --params examples/params/inference.yaml --json > result.json`;
 
+/** `--concurrency`, the same on `run` and `demo`. */
+function concurrencyOption(): Option {
+  return new Option('--concurrency <n>', 'tasks annotated at once (default 8, at most 1024)').argParser(
+    concurrency,
+  );
+}
+
 /**
  * The commander program. Each action stores its exit code in `exit.code`.
  *
@@ -61,11 +68,7 @@ export function createProgram(io: CliIo, exit: { code: number }): Command {
     .option('--host <url>', 'platform API root (default: $SYNAPSE_HOST)')
     .option('--token <token>', 'access token (default: $SYNAPSE_ACCESS_TOKEN)')
     .option('--tenant <code>', 'tenant code (default: $SYNAPSE_TENANT)')
-    .addOption(
-      new Option('--concurrency <n>', 'tasks annotated at once (default 8, at most 1024)').argParser(
-        concurrency,
-      ),
-    )
+    .addOption(concurrencyOption())
     .addOption(
       new Option('--poll-interval <seconds>', 'pre-processor poll interval (default 10)').argParser(
         positiveSeconds,
@@ -131,11 +134,7 @@ export function createProgram(io: CliIo, exit: { code: number }): Command {
         nonNegativeInteger,
       ),
     )
-    .addOption(
-      new Option('--concurrency <n>', 'tasks annotated at once (default 8, at most 1024)').argParser(
-        concurrency,
-      ),
-    )
+    .addOption(concurrencyOption())
     .action(async (flags: { tasks?: number; deployDelay?: number; concurrency?: number }) => {
       const { demoCommand } = await import('./demo.js');
       exit.code = await demoCommand(flags, io);
